@@ -1,0 +1,159 @@
+"""The environment protocol: what every proof-assistant backend implements.
+
+A backend opens a :class:`Problem` and hands back the initial :class:`State`.
+Any state seen so far can be stepped with a tactic (branching by state id, no
+replay from the start is visible to the caller), and every step returns one of
+:class:`Progress`, :class:`Proved`, :class:`TacticError` or :class:`Timeout`.
+A prover that dies or hangs beyond recovery raises a :class:`ProverError`
+subclass, which the benchmark runner turns into that problem's error.
+
+The backend's :meth:`ProofEnv.verify` is the only source of truth about a
+proof: it re-checks the whole file in a fresh process and returns a
+:class:`Verdict`. The search's own bookkeeping never decides that a proof is
+sound.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One theorem to prove, in one proof assistant's syntax.
+
+    ``header`` holds imports and auxiliary definitions; ``statement`` is the
+    theorem itself without its proof (for Coq: ``Theorem name : ... .``).
+    """
+
+    name: str
+    split: str
+    header: str
+    statement: str
+    informal_statement: str = ""
+    informal_proof: str = ""
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One open goal: named hypotheses (``"x, y : R"`` style lines) and a target."""
+
+    hypotheses: tuple[str, ...]
+    target: str
+
+    def render(self) -> str:
+        """The goal as a proof assistant shows it: hypotheses, a rule, the target."""
+        return "\n".join([*self.hypotheses, "=" * 28, self.target])
+
+
+@dataclass(frozen=True)
+class State:
+    """A proof state: an id the backend can step from, and its open goals."""
+
+    id: int
+    goals: tuple[Goal, ...]
+
+    def render(self) -> str:
+        """The text a model sees for this state (the one place goals become text)."""
+        if not self.goals:
+            return "no goals"
+        return "\n\n".join(goal.render() for goal in self.goals)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The tactic ran and left the goals of ``state`` open."""
+
+    state: State
+
+
+@dataclass(frozen=True)
+class Proved:
+    """The tactic ran and no goal is left (the search's view; not a verdict)."""
+
+    state: State
+
+
+@dataclass(frozen=True)
+class TacticError:
+    """The proof assistant rejected the tactic; the parent state is unchanged."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """The tactic ran past its time limit; the backend recovered and goes on."""
+
+    seconds: float
+
+
+StepResult = Union[Progress, Proved, TacticError, Timeout]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of the backend's independent, fresh-process re-check."""
+
+    ok: bool
+    reason: str = ""
+    checked_file: str = field(default="", repr=False)
+
+
+class ProverError(Exception):
+    """The proof assistant cannot serve this problem (crash, bad header, ...)."""
+
+
+class ProverCrashError(ProverError):
+    """The proof-assistant process died or answered something unreadable."""
+
+
+class ProverNotInstalledError(ProverError):
+    """The backend's proof assistant is not installed; the message says what to install."""
+
+
+class ProblemSetupError(ProverError):
+    """The problem's header or statement was rejected by the proof assistant."""
+
+
+class UnknownStateError(ProverError):
+    """A step named a state id this environment never handed out."""
+
+
+class ProofEnv(abc.ABC):
+    """A proof assistant session that can hold one open problem at a time.
+
+    Implementations keep their processes alive across problems: call
+    :meth:`open` once per problem and :meth:`close` once at the end.
+    """
+
+    #: Registry name of the backend (``"coq"``, ``"lean"``, ...).
+    name: str = ""
+
+    @abc.abstractmethod
+    def open(self, problem: Problem) -> State:
+        """Start ``problem`` (header and statement) and return its initial state."""
+
+    @abc.abstractmethod
+    def step(self, state_id: int, tactic: str) -> StepResult:
+        """Apply ``tactic`` to the state ``state_id`` of the open problem."""
+
+    @abc.abstractmethod
+    def verify(self, problem: Problem, proof: list[str]) -> Verdict:
+        """Re-check ``proof`` (the tactics in order) for ``problem`` in a fresh process."""
+
+    def proof_script(self, problem: Problem, proof: list[str]) -> str:
+        """The whole checkable file for ``proof``; backends override to add syntax."""
+        return "\n".join([problem.header, problem.statement, *proof])
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Stop every process this environment started."""
+
+    def __enter__(self) -> "ProofEnv":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,47 @@
+"""Backend registry: maps ``--backend NAME`` to an environment class, imported lazily.
+
+Search, generation and benchmarks reach backends only through this module, so
+``prover/`` never imports an env package directly and a missing optional
+dependency only matters for the backend that needs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from prover.env import ProofEnv
+
+#: name -> "module:Class". Third parties may add entries with :func:`register`.
+BACKENDS: dict[str, str] = {
+    "coq": "coq_env:CoqEnv",
+    "lean": "lean_env:LeanEnv",
+    "isabelle": "isabelle_env:IsabelleEnv",
+}
+
+#: The backend used when none is named: the one that installs from Debian.
+DEFAULT_BACKEND = "coq"
+
+
+def register(name: str, target: str) -> None:
+    """Register ``target`` (``"module:Class"``) as backend ``name``."""
+    if ":" not in target:
+        raise ValueError(f"backend target must look like 'module:Class', got {target!r}")
+    BACKENDS[name] = target
+
+
+def backend_class(name: str) -> type[ProofEnv]:
+    """The environment class registered as ``name``."""
+    try:
+        target = BACKENDS[name]
+    except KeyError:
+        known = ", ".join(sorted(BACKENDS))
+        raise ValueError(f"unknown backend {name!r}; known backends: {known}") from None
+    module_name, _, class_name = target.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, class_name)
+
+
+def make_env(name: str, **options: Any) -> ProofEnv:
+    """Instantiate backend ``name`` with keyword ``options`` for its constructor."""
+    return backend_class(name)(**options)
