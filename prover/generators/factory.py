@@ -1,0 +1,41 @@
+"""Build the generator a run asks for: ``portfolio``, ``replay``, or a model engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from prover.generators.base import TacticGenerator
+from prover.generators.portfolio import PortfolioGenerator
+from prover.generators.replay import ReplayGenerator
+from prover.registry import backend_class
+
+GENERATORS = ("portfolio", "replay", "model")
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """Which generator proposes tactics, and its options."""
+
+    name: str = "portfolio"  #: portfolio | replay | model (implied by ``model``)
+    tactics: str | None = None  #: file of tactics for ``replay``
+    model: str | None = None  #: HF hub id or local path; selects a model engine
+    engine: str = "hf"  #: hf | vllm | openai
+    options: dict[str, Any] = field(default_factory=dict)  #: engine options
+
+
+def build_generator(config: GeneratorConfig, backend: str) -> TacticGenerator:
+    """The generator ``config`` names, for proof backend ``backend``."""
+    if config.model:
+        from prover.generators.models import build_model_generator
+
+        return build_model_generator(config.model, config.engine, backend, **config.options)
+    if config.name == "portfolio":
+        return PortfolioGenerator(backend_class(backend).portfolio())
+    if config.name == "replay":
+        if not config.tactics:
+            raise ValueError("--generator replay needs --tactics FILE")
+        return ReplayGenerator.from_file(config.tactics)
+    if config.name == "model":
+        raise ValueError("--generator model needs --model PATH_OR_HUB_ID")
+    raise ValueError(f"unknown generator {config.name!r}; known: {', '.join(GENERATORS)}")

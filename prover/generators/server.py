@@ -1,0 +1,173 @@
+"""Serve a local engine through the OpenAI-compatible ``/v1/completions`` API.
+
+The same API ``vllm serve`` speaks, so the ``openai`` engine can be pointed at
+either. Requests from concurrent HTTP clients share engine batches: one
+:class:`BatchScheduler` per distinct set of sampling parameters.
+
+Run ``python -m prover.generators.server --model PATH [--port 8000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from prover.generators.cleaning import Sample, cut_at_stop
+from prover.generators.engine import Engine, SamplingParams
+from prover.generators.scheduler import BatchScheduler, SchedulerConfig
+
+
+class CompletionsService:
+    """Turns completions requests into engine samples, batching across requests."""
+
+    def __init__(self, engine: Engine, model_name: str, config: SchedulerConfig = SchedulerConfig()):
+        self.engine = engine
+        self.model_name = model_name
+        self.config = config
+        self._schedulers: dict[SamplingParams, BatchScheduler] = {}
+        self._lock = threading.Lock()
+
+    def scheduler(self, params: SamplingParams) -> BatchScheduler:
+        """The scheduler for ``params`` (created on first use)."""
+        with self._lock:
+            if params not in self._schedulers:
+                self._schedulers[params] = BatchScheduler(self.engine, params, self.config)
+            return self._schedulers[params]
+
+    def complete(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A completions response for the JSON request ``body``."""
+        stop = body.get("stop") or ()
+        params = SamplingParams(
+            temperature=float(body.get("temperature", 1.0)),
+            top_p=float(body.get("top_p", 1.0)),
+            max_new_tokens=int(body.get("max_tokens", 16)),
+            stop=(stop,) if isinstance(stop, str) else tuple(stop),
+        )
+        prompts = body.get("prompt", "")
+        prompts = [prompts] if isinstance(prompts, str) else list(prompts)
+        n = int(body.get("n", 1))
+        scheduler = self.scheduler(params)
+        futures = [scheduler.submit(prompt, n) for prompt in prompts]
+        choices = []
+        for future in futures:
+            for sample in future.result():
+                choices.append(_choice(len(choices), sample, params, body.get("logprobs") is not None))
+        completion_tokens = sum(len(c["_tokens"]) for c in choices)
+        for choice in choices:
+            del choice["_tokens"]
+        return {
+            "id": f"cmpl-{uuid.uuid4().hex}",
+            "object": "text_completion",
+            "created": int(time.time()),
+            "model": self.model_name,
+            "choices": choices,
+            "usage": {"completion_tokens": completion_tokens},
+        }
+
+    def close(self) -> None:
+        """Stop every scheduler and the engine."""
+        with self._lock:
+            for scheduler in self._schedulers.values():
+                scheduler.close(close_engine=False)
+            self._schedulers.clear()
+        self.engine.close()
+
+
+def _choice(index: int, sample: Sample, params: SamplingParams, with_logprobs: bool) -> dict[str, Any]:
+    text = cut_at_stop(sample.text, params.stop)
+    choice: dict[str, Any] = {
+        "index": index,
+        "text": text,
+        "logprobs": None,
+        "finish_reason": "stop" if sample.finished else "length",
+        "_tokens": sample.tokens,
+    }
+    if with_logprobs:
+        offsets, position = [], 0
+        for token in sample.tokens:
+            offsets.append(position)
+            position += len(token)
+        choice["logprobs"] = {
+            "tokens": list(sample.tokens),
+            "token_logprobs": list(sample.token_logprobs),
+            "top_logprobs": None,
+            "text_offset": offsets,
+        }
+    return choice
+
+
+def make_server(service: CompletionsService, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+    """An HTTP server (not yet serving) for ``service``; port 0 picks a free port."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            if self.path.rstrip("/") == "/v1/models":
+                self._send(200, {"object": "list", "data": [{"id": service.model_name, "object": "model"}]})
+            else:
+                self._send(404, {"error": {"message": f"no route {self.path}"}})
+
+        def do_POST(self) -> None:  # noqa: N802
+            if self.path.rstrip("/") != "/v1/completions":
+                self._send(404, {"error": {"message": f"no route {self.path}"}})
+                return
+            try:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            except (ValueError, json.JSONDecodeError) as error:
+                self._send(400, {"error": {"message": f"bad JSON: {error}"}})
+                return
+            try:
+                self._send(200, service.complete(body))
+            except (TypeError, ValueError) as error:
+                self._send(400, {"error": {"message": str(error)}})
+            except Exception as error:  # the client sees a 500 and may retry
+                self._send(500, {"error": {"message": f"{type(error).__name__}: {error}"}})
+
+        def _send(self, status: int, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet by default
+            pass
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: serve a model (hub id or local folder) with the ``hf`` engine."""
+    from prover.generators.hf_engine import HFEngine, HFEngineConfig
+
+    parser = argparse.ArgumentParser(description="Serve a model through /v1/completions.")
+    parser.add_argument("--model", required=True, help="hub id or local HF-format folder")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--device", default=None)
+    parser.add_argument("--dtype", default=None)
+    parser.add_argument("--max-batch-size", type=int, default=SchedulerConfig.max_batch_size)
+    parser.add_argument("--max-wait-ms", type=float, default=SchedulerConfig.max_wait_ms)
+    args = parser.parse_args(argv)
+    engine = HFEngine.load(args.model, HFEngineConfig(device=args.device, dtype=args.dtype))
+    service = CompletionsService(engine, args.model, SchedulerConfig(args.max_batch_size, args.max_wait_ms))
+    server = make_server(service, args.host, args.port)
+    print(f"serving {args.model} on http://{args.host}:{server.server_port}/v1", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        service.close()
+
+
+if __name__ == "__main__":
+    main()
