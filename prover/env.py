@@ -148,6 +148,16 @@ class ProofEnv(abc.ABC):
         """The whole checkable file for ``proof``; backends override to add syntax."""
         return "\n".join([problem.header, problem.statement, *proof])
 
+    @classmethod
+    def portfolio(cls) -> list[tuple[str, float]]:
+        """The backend's no-model tactic list with prior log-probabilities (data, not code)."""
+        return []
+
+    @classmethod
+    def automation(cls) -> str:
+        """One combined automation tactic: the baseline a search must beat."""
+        return ""
+
     @abc.abstractmethod
     def close(self) -> None:
         """Stop every process this environment started."""

@@ -10,14 +10,14 @@ from prover.generators.portfolio import PortfolioGenerator
 from prover.generators.replay import ReplayGenerator
 from prover.registry import backend_class
 
-GENERATORS = ("portfolio", "replay", "model")
+GENERATORS = ("portfolio", "replay", "automation", "model")
 
 
 @dataclass(frozen=True)
 class GeneratorConfig:
     """Which generator proposes tactics, and its options."""
 
-    name: str = "portfolio"  #: portfolio | replay | model (implied by ``model``)
+    name: str = "portfolio"  #: portfolio | replay | automation | model (implied by ``model``)
     tactics: str | None = None  #: file of tactics for ``replay``
     model: str | None = None  #: HF hub id or local path; selects a model engine
     engine: str = "hf"  #: hf | vllm | openai
@@ -32,6 +32,9 @@ def build_generator(config: GeneratorConfig, backend: str) -> TacticGenerator:
         return build_model_generator(config.model, config.engine, backend, **config.options)
     if config.name == "portfolio":
         return PortfolioGenerator(backend_class(backend).portfolio())
+    if config.name == "automation":
+        # The baseline: the backend's one combined automation tactic (use with budget 1).
+        return ReplayGenerator([backend_class(backend).automation()])
     if config.name == "replay":
         if not config.tactics:
             raise ValueError("--generator replay needs --tactics FILE")

@@ -1,0 +1,258 @@
+"""``CoqEnv``: the environment protocol over one reused coqtop process.
+
+Every state the search has seen is a node with a parent and the sentences
+that led to it. Coq's document is linear, so the session holds one path of
+nodes at a time; stepping from another node goes ``BackTo`` the deepest node
+the two paths share and replays only the sentences below it. A sibling at
+depth 20 costs one ``BackTo`` and one tactic, not twenty tactics.
+
+A tactic that runs past its limit kills coqtop; the env restarts it, reloads
+the prelude, header and statement, and every known state stays reachable by
+replay, so the search goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+from coq_env.goals import parse_display, parse_goal, parse_target_only
+from coq_env.sentences import SentenceError, split_sentences, tactic_sentences, theorem_name
+from coq_env.session import CoqtopSession, SentenceTimeout
+from coq_env.verify import CoqVerifier
+from prover.generators.portfolio import parse_portfolio
+from prover.env import (
+    Goal,
+    Problem,
+    ProblemSetupError,
+    ProofEnv,
+    Progress,
+    Proved,
+    ProverCrashError,
+    State,
+    StepResult,
+    TacticError,
+    Timeout,
+    UnknownStateError,
+    Verdict,
+)
+
+#: Goals past this many are shown by target only (``Show i`` costs a round trip each).
+MAX_FULL_GOALS = 8
+
+
+def _data(name: str) -> str:
+    return resources.files("coq_env.data").joinpath(name).read_text("utf-8")
+
+
+def default_prelude() -> str:
+    """The automation imports loaded before every header (``data/prelude.v``)."""
+    return _data("prelude.v")
+
+
+@dataclass
+class _Node:
+    parent: int | None
+    sentences: tuple[str, ...]
+    state: State
+    depth: int
+
+
+class CoqEnv(ProofEnv):
+    """Coq 8.16 through ``coqtop -emacs``: one process, reused across problems."""
+
+    name = "coq"
+
+    def __init__(
+        self,
+        timeout: float = 10.0,
+        coqtop: str = "coqtop",
+        coqc: str = "coqc",
+        prelude: str | None = None,
+        verify_timeout: float = 120.0,
+        setup_timeout: float = 120.0,
+    ) -> None:
+        self.timeout = timeout
+        self.setup_timeout = setup_timeout
+        self.prelude = default_prelude() if prelude is None else prelude
+        self.session = CoqtopSession(coqtop)
+        self.verifier = CoqVerifier(coqc=coqc, prelude=self.prelude, timeout=verify_timeout)
+        self.restarts = 0
+        self._base_state: int | None = None  # document state after the prelude
+        self._problem: Problem | None = None
+        self._nodes: dict[int, _Node] = {}
+        self._path: list[tuple[int, int]] = []  # (node id, coq state) from the root down
+        self._next_id = 0
+
+    # -- the protocol --------------------------------------------------------------
+
+    def open(self, problem: Problem) -> State:
+        """Load ``problem`` after the prelude and return the state after its statement."""
+        self._problem = problem
+        self._nodes.clear()
+        self._path.clear()
+        try:
+            theorem_name(problem.statement)
+            root_state = self._load_problem(problem)
+        except (SentenceError, SentenceTimeout) as error:
+            raise ProblemSetupError(f"{problem.name}: {error or 'timed out'}") from error
+        state = self._read_state(root_state, self._new_id())
+        self._nodes[state.id] = _Node(None, (), state, 0)
+        self._path.append((state.id, root_state))
+        return state
+
+    def step(self, state_id: int, tactic: str) -> StepResult:
+        """Apply ``tactic`` (one or more sentences) to state ``state_id``."""
+        node = self._nodes.get(state_id)
+        if node is None:
+            raise UnknownStateError(f"unknown state id {state_id}")
+        try:
+            sentences = tactic_sentences(tactic)
+        except SentenceError as error:
+            return TacticError(f"{error}: {tactic[:200]!r}")
+        try:
+            start = self._goto(state_id)
+            for sentence in sentences:
+                reply = self.session.run(sentence, self.timeout)
+                if not reply.ok:
+                    if self.session.state != start:
+                        self.session.back_to(start, self.timeout)
+                    return TacticError(reply.error)
+        except SentenceTimeout:
+            self._recover()
+            return Timeout(self.timeout)
+        coq_state = self.session.state
+        shown = self.session.run("Show.", self.timeout)
+        display = parse_display(shown.output)
+        if display.status in ("given_up", "shelved"):
+            self.session.back_to(start, self.timeout)
+            return TacticError(f"the tactic left {display.status.replace('_', ' ')} goals")
+        new_id = self._new_id()
+        state = self._state_from(new_id, display, shown.text)
+        self._nodes[new_id] = _Node(state_id, tuple(sentences), state, node.depth + 1)
+        self._path = self._path[: self._path_index(state_id) + 1] + [(new_id, coq_state)]
+        return Proved(state) if display.status == "proved" else Progress(state)
+
+    def verify(self, problem: Problem, proof: list[str]) -> Verdict:
+        """Re-check the proof with ``coqc`` in a fresh process (see :class:`CoqVerifier`)."""
+        return self.verifier.verify(problem, proof)
+
+    def proof_script(self, problem: Problem, proof: list[str]) -> str:
+        """The file that :meth:`verify` compiles."""
+        return self.verifier.proof_file(problem, proof)
+
+    def close(self) -> None:
+        """Stop coqtop."""
+        self.session.kill()
+        self._base_state = None
+
+    @classmethod
+    def portfolio(cls) -> list[tuple[str, float]]:
+        """Coq's portfolio (``data/portfolio.tsv``)."""
+        return parse_portfolio(_data("portfolio.tsv"))
+
+    @classmethod
+    def automation(cls) -> str:
+        """The combined automation tactic (``data/automation.txt``)."""
+        lines = [line for line in _data("automation.txt").splitlines() if line.strip() and not line.startswith("#")]
+        return lines[0]
+
+    # -- document navigation -------------------------------------------------------
+
+    def sentences_to(self, state_id: int) -> list[str]:
+        """All sentences from the root to ``state_id`` (the proof so far)."""
+        chain = self._chain(state_id)
+        return [s for node_id in chain for s in self._nodes[node_id].sentences]
+
+    def _chain(self, state_id: int) -> list[int]:
+        chain = []
+        current: int | None = state_id
+        while current is not None:
+            chain.append(current)
+            current = self._nodes[current].parent
+        return chain[::-1]
+
+    def _path_index(self, state_id: int) -> int:
+        for index, (node_id, _) in enumerate(self._path):
+            if node_id == state_id:
+                return index
+        raise ProverCrashError(f"state {state_id} is not on the current path")
+
+    def _goto(self, state_id: int) -> int:
+        """Bring coqtop to ``state_id``: back to the shared ancestor, replay the rest."""
+        chain = self._chain(state_id)
+        shared = 0
+        while shared < min(len(chain), len(self._path)) and self._path[shared][0] == chain[shared]:
+            shared += 1
+        if shared == 0:
+            raise ProverCrashError("the current path lost its root")
+        del self._path[shared:]
+        target = self._path[-1][1]
+        if self.session.state != target:
+            self.session.back_to(target, self.timeout)
+        for node_id in chain[shared:]:
+            for sentence in self._nodes[node_id].sentences:
+                # A replay may be slower than the first run on a loaded machine.
+                reply = self.session.run(sentence, 2 * self.timeout)
+                if not reply.ok:
+                    raise ProverCrashError(f"replaying {sentence!r} failed: {reply.error}")
+            self._path.append((node_id, self.session.state))
+        return self.session.state
+
+    def _recover(self) -> None:
+        """Restart coqtop after a timeout and rebuild the root of the open problem."""
+        self.restarts += 1
+        self._base_state = None
+        assert self._problem is not None
+        root_id = self._path[0][0] if self._path else 0
+        try:
+            root_state = self._load_problem(self._problem)
+        except SentenceTimeout as error:
+            raise ProverCrashError("coqtop timed out while reloading the problem") from error
+        self._path = [(root_id, root_state)]
+
+    # -- loading -------------------------------------------------------------------
+
+    def _load_problem(self, problem: Problem) -> int:
+        """Run prelude (once per process), header and statement; return the root's Coq state."""
+        if self._base_state is None or not self.session.alive:
+            self.session.start(self.setup_timeout)
+            self._run_all(self.prelude, "prelude")
+            self._base_state = self.session.state
+        elif self.session.state != self._base_state:
+            self.session.back_to(self._base_state, self.timeout)
+        self._run_all(problem.header, "header")
+        reply = self._run_all(problem.statement, "statement")
+        if reply is None or reply.proof_name != theorem_name(problem.statement):
+            raise ProblemSetupError(f"{problem.name}: the statement did not open a proof")
+        return self.session.state
+
+    def _run_all(self, text: str, what: str):
+        reply = None
+        for sentence in split_sentences(text):
+            reply = self.session.run(sentence.replace("\n", " "), self.setup_timeout)
+            if not reply.ok:
+                raise ProblemSetupError(f"{what} rejected by Coq at {sentence[:80]!r}: {reply.error}")
+        return reply
+
+    def _read_state(self, coq_state: int, state_id: int) -> State:
+        reply = self.session.run("Show.", self.timeout)
+        return self._state_from(state_id, parse_display(reply.output), reply.text)
+
+    def _state_from(self, state_id: int, display, text: str) -> State:
+        goals: list[Goal] = []
+        if display.first is not None:
+            goals.append(display.first)
+        for index in range(2, display.count + 1):
+            if index <= MAX_FULL_GOALS:
+                shown = self.session.run(f"Show {index}.", self.timeout)
+                goal = parse_goal(shown.text)
+                if goal is not None:
+                    goals.append(goal)
+                    continue
+            goals.append(Goal((), parse_target_only(text, index)))
+        return State(state_id, tuple(goals))
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1

@@ -1,0 +1,139 @@
+"""One ``coqtop -emacs`` process driven through pexpect, a sentence at a time.
+
+Why ``coqtop -emacs`` rather than ``coqidetop``'s XML protocol: its prompt
+``<prompt>NAME < N |NAME| D < </prompt>`` carries the document state number N
+after every sentence, ``BackTo N.`` returns to any earlier state in one cheap
+command, and every message is plain text that a person can read in a log. Its
+one gap, that only the first goal's hypotheses are printed, is filled by
+``Show i.`` for the others. The XML protocol's call encoding changes between
+Coq releases (``Add`` gained location arguments in 8.15), which is a poor
+contract for a tool meant to outlive one Coq version.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+
+import pexpect
+
+from prover.env import ProverCrashError, ProverNotInstalledError
+
+PROMPT = re.compile(r"<prompt>(.*?) < (\d+) \|(.*?)\| (\d+) < </prompt>")
+_TAGGED = re.compile(r"<(infomsg|warning)>.*?</\1>", re.S)
+
+INSTALL_HINT = (
+    "Coq 8.16 is not installed: run `apt-get install coq libcoq-stdlib libcoq-hammer "
+    "libcoq-coquelicot libcoq-mathcomp-ssreflect` (Debian/Ubuntu)"
+)
+
+
+class SentenceTimeout(Exception):
+    """A sentence ran past its limit; the process was killed."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What coqtop printed for one sentence and the state numbers around it."""
+
+    output: str
+    before: int
+    after: int
+    proof_name: str
+
+    @property
+    def ok(self) -> bool:
+        """Coq accepted the sentence: it added a state to the document."""
+        return self.after != self.before
+
+    @property
+    def text(self) -> str:
+        """The output without info/warning blocks, as goals are parsed from it."""
+        return _TAGGED.sub("", self.output).replace("\r\n", "\n")
+
+    @property
+    def error(self) -> str:
+        """The error message, from ``Error:`` on, or the whole output."""
+        text = self.text
+        at = text.find("Error:")
+        return (text[at:] if at >= 0 else text).strip()
+
+
+class CoqtopSession:
+    """A live ``coqtop -emacs -q`` process.
+
+    ``run`` sends one sentence and waits for the next prompt. A sentence that
+    runs past ``timeout`` kills the process and raises :class:`SentenceTimeout`;
+    the caller restarts with :meth:`start`. A process that exits raises
+    :class:`~prover.env.ProverCrashError`.
+    """
+
+    def __init__(self, executable: str = "coqtop", args: tuple[str, ...] = ()) -> None:
+        if shutil.which(executable) is None:
+            raise ProverNotInstalledError(INSTALL_HINT)
+        self.executable = executable
+        self.args = args
+        self.state = 0
+        self._process: pexpect.spawn | None = None
+
+    @property
+    def alive(self) -> bool:
+        """Whether the process is running."""
+        return self._process is not None and self._process.isalive()
+
+    def start(self, timeout: float = 60.0) -> None:
+        """(Re)start coqtop and wait for its first prompt."""
+        self.kill()
+        process = pexpect.spawn(
+            self.executable,
+            ["-emacs", "-q", *self.args],
+            encoding="utf-8",
+            codec_errors="replace",
+            echo=False,
+            timeout=timeout,
+            maxread=1 << 16,
+            dimensions=(24, 10000),
+        )
+        process.delaybeforesend = None
+        self._process = process
+        self._expect_prompt(timeout)
+
+    def run(self, sentence: str, timeout: float) -> Reply:
+        """Send one complete sentence (no line breaks) and return coqtop's reply."""
+        if not self.alive:
+            raise ProverCrashError("coqtop is not running")
+        assert self._process is not None
+        before = self.state
+        self._process.sendline(sentence)
+        output, name = self._expect_prompt(timeout)
+        return Reply(output, before, self.state, name)
+
+    def back_to(self, state: int, timeout: float) -> None:
+        """Return the document to ``state`` (``BackTo``)."""
+        reply = self.run(f"BackTo {state}.", timeout)
+        if self.state != state:
+            raise ProverCrashError(f"BackTo {state} failed: {reply.error}")
+
+    def _expect_prompt(self, timeout: float) -> tuple[str, str]:
+        assert self._process is not None
+        try:
+            self._process.expect(PROMPT, timeout=timeout)
+        except pexpect.TIMEOUT:
+            self.kill()
+            raise SentenceTimeout(timeout) from None
+        except pexpect.EOF:
+            tail = (self._process.before or "")[-500:]
+            self.kill()
+            raise ProverCrashError(f"coqtop exited: {tail.strip()}") from None
+        self.state = int(self._process.match.group(2))
+        return self._process.before, self._process.match.group(1)
+
+    def kill(self) -> None:
+        """Stop the process (if any) at once."""
+        if self._process is not None:
+            try:
+                self._process.terminate(force=True)
+            finally:
+                self._process.close(force=True)
+            self._process = None

@@ -1,0 +1,127 @@
+"""The soundness check: a proof counts only when a fresh ``coqc`` accepts the whole file.
+
+The file is the prelude, the problem's header, its *original* statement,
+``Proof.``, the proof's sentences and ``Qed.``. Before compiling, every proof
+sentence must be a tactic (no vernacular such as ``Admitted``, ``Abort``,
+``Axiom`` or a second ``Theorem``, no ``admit``/``give_up``). After it,
+
+* ``Print Assumptions`` may list only axioms that the header itself declares
+  (printed unqualified) or that come from a library (printed qualified, e.g.
+  ``ClassicalDedekindReals.sig_forall_dec``): a proof cannot ``Require``
+  anything, so a qualified axiom can only come from the installed libraries;
+* ``Check`` of the theorem under ``Set Printing All`` must print the same type
+  as the statement compiled *without* the prelude, so the prelude's imports
+  cannot have changed what the statement means.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from coq_env.sentences import (
+    SentenceError,
+    check_tactic_sentence,
+    declared_assumptions,
+    tactic_sentences,
+    theorem_name,
+)
+from prover.env import Problem, Verdict
+
+_MARK = "LLEMMA_PROVER_MARK"
+
+
+class CoqVerifier:
+    """Compiles proofs with ``coqc`` in a fresh process per check."""
+
+    def __init__(self, coqc: str = "coqc", prelude: str = "", timeout: float = 120.0) -> None:
+        self.coqc = coqc
+        self.prelude = prelude
+        self.timeout = timeout
+        self._reference_type = lru_cache(maxsize=64)(self._compile_reference_type)
+
+    def proof_file(self, problem: Problem, proof: list[str]) -> str:
+        """The checked file: prelude, header, statement, ``Proof.``, proof, ``Qed.``."""
+        body = "\n".join(proof)
+        return f"{self.prelude}\n{problem.header}\n{problem.statement}\nProof.\n{body}\nQed.\n"
+
+    def verify(self, problem: Problem, proof: list[str]) -> Verdict:
+        """Whether ``proof`` proves ``problem`` as stated, judged by a fresh ``coqc``."""
+        try:
+            name = theorem_name(problem.statement)
+            sentences = [s for step in proof for s in tactic_sentences(step)]
+        except SentenceError as error:
+            return Verdict(False, f"not a valid proof: {error}")
+        if not sentences:
+            return Verdict(False, "empty proof")
+        for sentence in sentences:
+            reason = check_tactic_sentence(sentence)
+            if reason:
+                return Verdict(False, reason)
+        source = self.proof_file(problem, sentences)
+        probe = f"{source}Print Assumptions {name}.\n{_type_probe(name)}"
+        ok, output = self._compile(probe)
+        if not ok:
+            return Verdict(False, f"coqc rejected the proof: {output[-800:].strip()}", source)
+        assumptions, mark, checked = output.partition(_MARK)
+        axioms = parse_axioms(assumptions)
+        allowed = declared_assumptions(problem.header)
+        foreign = [axiom for axiom in axioms if "." not in axiom and axiom not in allowed]
+        if foreign:
+            return Verdict(False, f"proof depends on undeclared axioms: {', '.join(foreign)}", source)
+        reference = self._reference_type(problem.header, problem.statement)
+        if reference is None:
+            return Verdict(False, "the statement alone does not compile", source)
+        if _normal(mark + checked) != reference:
+            return Verdict(False, "the statement's meaning changed under the prelude", source)
+        return Verdict(True, "coqc accepted the proof", source)
+
+    def _compile_reference_type(self, header: str, statement: str) -> str | None:
+        name = theorem_name(statement)
+        source = f"{header}\n{statement}\nProof.\nAdmitted.\n{_type_probe(name)}"
+        ok, output = self._compile(source)
+        at = output.find(_MARK)
+        return _normal(output[at:]) if ok and at >= 0 else None
+
+    def _compile(self, source: str) -> tuple[bool, str]:
+        with tempfile.TemporaryDirectory(prefix="llemma-coq-") as tmp:
+            path = Path(tmp) / "Check.v"
+            path.write_text(source, encoding="utf-8")
+            try:
+                done = subprocess.run(
+                    [self.coqc, "-q", str(path)],
+                    cwd=tmp,
+                    capture_output=True,
+                    text=True,
+                    timeout=self.timeout,
+                )
+            except subprocess.TimeoutExpired:
+                return False, f"coqc timed out after {self.timeout:.0f}s"
+            return done.returncode == 0, done.stdout + done.stderr
+
+
+def parse_axioms(output: str) -> list[str]:
+    """Axiom names from ``Print Assumptions`` output (empty when closed)."""
+    if "Closed under the global context" in output:
+        return []
+    names = []
+    in_block = False
+    for line in output.splitlines():
+        if re.match(r"^(Axioms|Opaque constants|Transparent constants):", line):
+            in_block = line.startswith("Axioms")
+            continue
+        if in_block and line and not line[0].isspace():
+            names.append(line.split(" : ")[0].strip())
+    return names
+
+
+def _type_probe(name: str) -> str:
+    """Print a marker (a failing ``Check``), then the theorem's fully explicit type."""
+    return f"Fail Check {_MARK}.\nSet Printing All.\nCheck {name}.\n"
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())

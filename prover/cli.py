@@ -1,0 +1,114 @@
+"""``prove``: run best-first proof search over a benchmark, or set up a backend.
+
+    prove --benchmark minif2f --budget 100            # Coq, test split, portfolio
+    prove --benchmark minif2f --backend lean ...      # needs `prove setup lean`
+    prove setup lean                                  # prepare a Lean workspace
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+
+from rich.console import Console
+
+from prover.env import ProverNotInstalledError
+from prover.generators.factory import GENERATORS, GeneratorConfig
+from prover.problems import BENCHMARKS
+from prover.registry import BACKENDS, DEFAULT_BACKEND
+from prover.runner import RunConfig, run_benchmark, summarize, summary_table
+from prover.search import SearchConfig
+
+#: ``prove setup NAME`` -> "module:function(argv) -> int"
+SETUP_COMMANDS = {"lean": "lean_env.setup:main"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``prove`` argument parser; every option has a default and a help line."""
+    search_defaults, run_defaults = SearchConfig(), RunConfig()
+    parser = argparse.ArgumentParser(
+        prog="prove",
+        description="Best-first proof search with a language model (or a tactic portfolio) over real proof assistants. "
+        "`prove setup lean` prepares the Lean backend.",
+    )
+    run = parser.add_argument_group("run")
+    run.add_argument("--benchmark", default=run_defaults.benchmark, choices=BENCHMARKS, help="problem set to run (default: %(default)s)")
+    run.add_argument("--backend", default=DEFAULT_BACKEND, choices=sorted(BACKENDS), help="proof assistant (default: %(default)s)")
+    run.add_argument("--split", default=run_defaults.split, choices=["test", "valid", "all"], help="benchmark split (default: %(default)s)")
+    run.add_argument("--problems", default="", help="comma-separated problem names to run (default: all)")
+    run.add_argument("--limit", type=int, default=None, help="run at most N problems (default: no limit)")
+    run.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1)), help="parallel searches, each with its own prover process (default: CPU count, %(default)s)")
+    run.add_argument("--out", default=run_defaults.out, help="results file (JSONL); a rerun skips problems already in it (default: %(default)s)")
+    run.add_argument("--graphs-dir", default=None, help="save each search graph as JSON in this folder (default: off)")
+    srch = parser.add_argument_group("search")
+    srch.add_argument("--budget", type=int, default=search_defaults.budget, help="node expansions (model queries) per theorem (default: %(default)s)")
+    srch.add_argument("--samples", type=int, default=search_defaults.samples, help="tactics requested per expansion (default: %(default)s)")
+    srch.add_argument("--max-depth", type=int, default=search_defaults.max_depth, help="longest proof, in tactics (default: %(default)s)")
+    srch.add_argument("--time-limit", type=float, default=search_defaults.time_limit, help="wall-clock seconds per theorem (default: %(default)s)")
+    srch.add_argument("--tactic-timeout", type=float, default=10.0, help="seconds one tactic may run before the prover is restarted (default: %(default)s)")
+    gen = parser.add_argument_group("generator")
+    gen.add_argument("--generator", default="portfolio", choices=GENERATORS, help="tactic source when no --model is given (default: %(default)s)")
+    gen.add_argument("--tactics", default=None, help="file with one tactic per line, for --generator replay")
+    gen.add_argument("--model", default=None, help="HF hub id or local path of a causal LM (e.g. EleutherAI/llemma_7b); selects a model generator")
+    gen.add_argument("--engine", default="hf", choices=["hf", "vllm", "openai"], help="model engine for --model (default: %(default)s)")
+    gen.add_argument("--api-base", default=None, help="base URL of an OpenAI-compatible server, for --engine openai")
+    gen.add_argument("--temperature", type=float, default=None, help="sampling temperature for model generators (default: the engine's)")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout as well")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """Turn parsed options into a :class:`RunConfig` (one place, one to one)."""
+    options = {key: value for key, value in {"api_base": args.api_base, "temperature": args.temperature}.items() if value is not None}
+    return RunConfig(
+        benchmark=args.benchmark,
+        backend=args.backend,
+        split=None if args.split == "all" else args.split,
+        problems=tuple(name.strip() for name in args.problems.split(",") if name.strip()),
+        limit=args.limit,
+        workers=args.workers,
+        out=args.out,
+        graphs_dir=args.graphs_dir,
+        search=SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit),
+        generator=GeneratorConfig(name=args.generator, tactics=args.tactics, model=args.model, engine=args.engine, options=options),
+        env_options={"timeout": args.tactic_timeout},
+    )
+
+
+def setup_main(argv: list[str]) -> int:
+    """``prove setup NAME ...``: dispatch to the backend's setup command."""
+    if not argv or argv[0] not in SETUP_COMMANDS:
+        known = ", ".join(sorted(SETUP_COMMANDS))
+        print(f"usage: prove setup {{{known}}} [options]", file=sys.stderr)
+        return 2
+    module_name, _, function = SETUP_COMMANDS[argv[0]].partition(":")
+    return getattr(importlib.import_module(module_name), function)(argv[1:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``prove`` console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "setup":
+        return setup_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=True)
+    config = config_from_args(args)
+    try:
+        records = run_benchmark(config, console)
+    except ProverNotInstalledError as error:
+        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        return 2
+    except (ValueError, FileNotFoundError) as error:
+        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        return 2
+    console.print(summary_table(records, title=f"{config.benchmark} / {config.backend} / {config.generator.model or config.generator.name}"))
+    if args.json:
+        print(json.dumps(summarize(records)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""Best-first proof search over one problem.
+
+Nodes are proof states, edges are tactics. The frontier is ordered by the
+cumulative log-probability of the tactics on the path from the root (higher is
+better). Each *expansion* asks the generator for ``samples`` tactics for the
+node's goals and runs each one in the environment; ``budget`` bounds the
+number of expansions (model queries) per theorem. States whose goals are
+identical to a state already seen are merged: the new edge points at the old
+node and nothing new is queued. The search graph is a networkx ``DiGraph``.
+
+When a step reports ``Proved``, the path is offered to ``accept`` (the
+runner passes the backend's fresh-process re-check); a rejected path is
+marked and the search goes on. The search's own "no goals left" never makes a
+result verified.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import networkx as nx
+
+from prover.env import Problem, ProofEnv, Progress, Proved, TacticError, Timeout, Verdict
+from prover.generators.base import TacticGenerator
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Limits of one proof search."""
+
+    budget: int = 100  #: node expansions (model queries) per theorem
+    samples: int = 8  #: tactics requested per expansion
+    max_depth: int = 32  #: tactics on a path, at most
+    time_limit: float = 120.0  #: wall-clock seconds per theorem
+
+
+@dataclass
+class SearchResult:
+    """The outcome of one search; ``verdict`` is set only if a proof was offered for checking."""
+
+    proved: bool
+    proof: list[str]
+    logprobs: list[float]
+    expansions: int
+    steps: int
+    wall_time: float
+    stop_reason: str
+    graph: nx.DiGraph = field(repr=False)
+    verdict: Verdict | None = None
+    rejected: int = 0  #: proofs the search found that the re-check refused
+
+    def graph_json(self) -> dict:
+        """The search graph in networkx node-link form, ready for ``json.dump``."""
+        return nx.node_link_data(self.graph, edges="edges")
+
+    def save_graph(self, path: Path) -> None:
+        """Write the search graph as JSON to ``path``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.graph_json(), ensure_ascii=False), encoding="utf-8")
+
+
+Acceptor = Callable[[list[str]], Verdict]
+
+
+def search(
+    problem: Problem,
+    env: ProofEnv,
+    generator: TacticGenerator,
+    config: SearchConfig = SearchConfig(),
+    accept: Acceptor | None = None,
+) -> SearchResult:
+    """Run best-first search for ``problem`` in ``env`` with tactics from ``generator``."""
+    started = time.monotonic()
+    root = env.open(problem)
+    graph = nx.DiGraph()
+    graph.add_node(root.id, goals=root.render(), score=0.0, depth=0, status="open")
+    seen = {root.render(): root.id}
+    order = itertools.count()
+    frontier: list[tuple[float, int, int]] = [(0.0, next(order), root.id)]
+    expansions = steps = rejected = 0
+    last_verdict: Verdict | None = None
+
+    def finish(proved: bool, reason: str, proof_node: int | None = None) -> SearchResult:
+        proof, logprobs = _path(graph, root.id, proof_node) if proof_node is not None else ([], [])
+        return SearchResult(
+            proved=proved,
+            proof=proof,
+            logprobs=logprobs,
+            expansions=expansions,
+            steps=steps,
+            wall_time=time.monotonic() - started,
+            stop_reason=reason,
+            graph=graph,
+            verdict=last_verdict,
+            rejected=rejected,
+        )
+
+    while frontier:
+        if expansions >= config.budget:
+            return finish(False, "budget")
+        if time.monotonic() - started > config.time_limit:
+            return finish(False, "time limit")
+        neg_score, _, node = heapq.heappop(frontier)
+        attrs = graph.nodes[node]
+        if attrs["depth"] >= config.max_depth:
+            continue
+        expansions += 1
+        attrs["status"] = "expanded"
+        for suggestion in generator.generate(attrs["goals"], config.samples):
+            if time.monotonic() - started > config.time_limit:
+                return finish(False, "time limit")
+            steps += 1
+            result = env.step(node, suggestion.tactic)
+            if isinstance(result, (TacticError, Timeout)):
+                attrs["failures"] = attrs.get("failures", 0) + 1
+                continue
+            score = -neg_score + suggestion.logprob
+            state = result.state
+            key = state.render() if isinstance(result, Progress) else f"proved:{state.id}"
+            child = seen.get(key)
+            if child is None:
+                child = state.id
+                seen[key] = child
+                graph.add_node(child, goals=key, score=score, depth=attrs["depth"] + 1, status="open")
+                graph.add_edge(node, child, tactic=suggestion.tactic, logprob=suggestion.logprob)
+                if isinstance(result, Progress):
+                    heapq.heappush(frontier, (-score, next(order), child))
+            elif not graph.has_edge(node, child) and not nx.has_path(graph, child, node):
+                graph.add_edge(node, child, tactic=suggestion.tactic, logprob=suggestion.logprob)
+            if isinstance(result, Proved):
+                proof, _ = _path(graph, root.id, child)
+                if accept is None:
+                    graph.nodes[child]["status"] = "proved"
+                    return finish(True, "proved", child)
+                last_verdict = accept(proof)
+                if last_verdict.ok:
+                    graph.nodes[child]["status"] = "proved"
+                    return finish(True, "proved", child)
+                graph.nodes[child]["status"] = "rejected"
+                rejected += 1
+    return finish(False, "exhausted")
+
+
+def _path(graph: nx.DiGraph, root: int, node: int) -> tuple[list[str], list[float]]:
+    """Tactics and their log-probabilities along the tree path from ``root`` to ``node``.
+
+    Each node's first incoming edge is the one that created it, so following
+    those edges walks the path the search actually took.
+    """
+    tactics: list[str] = []
+    logprobs: list[float] = []
+    while node != root:
+        parent = next(iter(graph.predecessors(node)))
+        edge = graph.edges[parent, node]
+        tactics.append(edge["tactic"])
+        logprobs.append(edge["logprob"])
+        node = parent
+    return tactics[::-1], logprobs[::-1]
