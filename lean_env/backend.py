@@ -1,0 +1,193 @@
+"""``LeanEnv``: the Lean 4 backend of the environment protocol, over the REPL.
+
+Opening a problem sends ``statement by sorry`` on top of the header
+environment and searches from the ``sorry``'s proof state. Every state the
+search has seen keeps its parent and tactic, so after a restart (a timeout,
+a crash, or ``max_uses`` reached) any state is rebuilt by re-opening the
+theorem and replaying its tactic path; the search never notices beyond a
+slower step. (Pickling proof states is the alternative the REPL offers; it
+writes ``.olean`` files per state and is not needed for this.)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lean_env.check import check_proof, proof_file
+from lean_env.errors import LeanError, ReplCrashError, ReplTimeoutError
+from lean_env.goals import parse_goals
+from lean_env.install import locate
+from lean_env.pool import ReplConfig, ReplPool, ReplWorker
+from lean_env.protocol import Command, ProofStep, ProofStepResponse
+from prover.env import (Problem, ProblemSetupError, ProofEnv, ProverCrashError, Progress, Proved,
+                        State, StepResult, TacticError, Timeout, UnknownStateError, Verdict)
+
+
+@dataclass
+class _Node:
+    """A state the search knows: how to rebuild it, and its REPL number in one generation."""
+
+    parent: int | None
+    tactic: str
+    proof_state: int
+    generation: int
+
+
+class LeanEnv(ProofEnv):
+    """Lean 4 through leanprover-community/repl, one REPL process per header.
+
+    Options: ``project_dir`` (the Lean project, default the miniF2F project
+    ``prove setup lean`` made), ``repl_command`` (argv or string that starts a
+    REPL; default ``lake env <workspace>/repl/.lake/build/bin/repl``),
+    ``workspace``, ``timeout`` (seconds per tactic), ``header_timeout``
+    (seconds to import the header), ``check_timeout`` (seconds for the final
+    check), ``memory_limit_mb`` (address-space cap per process, None for no
+    cap), ``max_uses`` (requests before a restart), ``max_processes`` (headers
+    kept live), ``fresh_process_check`` (check proofs in a new process instead
+    of the shared one's header environment). Raises
+    :class:`~prover.env.ProverNotInstalledError` when Lean cannot be found.
+    """
+
+    name = "lean"
+
+    def __init__(
+        self,
+        *,
+        project_dir: str | os.PathLike | None = None,
+        repl_command: str | Sequence[str] | None = None,
+        workspace: str | os.PathLike | None = None,
+        timeout: float = 60.0,
+        header_timeout: float = 600.0,
+        check_timeout: float = 300.0,
+        memory_limit_mb: int | None = 16384,
+        max_uses: int = 1000,
+        max_processes: int = 1,
+        fresh_process_check: bool = False,
+    ) -> None:
+        launch = locate(project_dir, repl_command, workspace)
+        self.config = ReplConfig(launch.argv, launch.cwd, timeout, header_timeout,
+                                 memory_limit_mb, max_uses, max_processes)
+        self.check_timeout = check_timeout
+        self.fresh_process_check = fresh_process_check
+        self._pool = ReplPool(self.config)
+        self._problem: Problem | None = None
+        self._worker: ReplWorker | None = None
+        self._nodes: dict[int, _Node] = {}
+
+    # ------------------------------------------------------------------ protocol
+
+    def open(self, problem: Problem) -> State:
+        """Import the header (once per process) and return the statement's initial state."""
+        self._problem = problem
+        self._nodes = {}
+        self._worker = self._pool.worker(problem.header)
+        generation = self._worker.ready()
+        proof_state, goals = self._open_statement()
+        self._nodes[0] = _Node(None, "", proof_state, generation)
+        return State(0, parse_goals(goals))
+
+    def step(self, state_id: int, tactic: str) -> StepResult:
+        """Run ``tactic`` on state ``state_id``; errors, sorries and dead ends are ``TacticError``."""
+        node = self._nodes.get(state_id)
+        if node is None or self._worker is None:
+            raise UnknownStateError(f"no Lean state {state_id} in the open problem")
+        proof_state = self._current(state_id)
+        try:
+            reply = self._worker.send(ProofStep(tactic, proof_state))
+        except ReplTimeoutError as exc:
+            return Timeout(exc.seconds)
+        except LeanError as exc:
+            return TacticError(exc.detail)
+        except ReplCrashError as exc:
+            return TacticError(f"the Lean REPL died on this tactic: {exc}")
+        failure = step_failure(reply)
+        if failure:
+            return TacticError(failure)
+        new_id = len(self._nodes)
+        self._nodes[new_id] = _Node(state_id, tactic, reply.proof_state, self._worker.generation)
+        state = State(new_id, parse_goals(reply.goals))
+        return Proved(state) if reply.completed else Progress(state)
+
+    def verify(self, problem: Problem, proof: list[str]) -> Verdict:
+        """Check the whole theorem with ``proof`` as one command in a pristine environment."""
+        if self.fresh_process_check:
+            worker = ReplWorker(problem.header, self.config)
+            try:
+                return check_proof(worker, problem, proof, self.check_timeout)
+            finally:
+                worker.stop()
+        return check_proof(self._pool.worker(problem.header), problem, proof, self.check_timeout)
+
+    def proof_script(self, problem: Problem, proof: list[str]) -> str:
+        """The ``.lean`` file the check elaborates: header, statement, ``by`` and the tactics."""
+        return proof_file(problem, proof)
+
+    def close(self) -> None:
+        """Stop every REPL process."""
+        self._pool.close()
+        self._worker = None
+        self._nodes = {}
+
+    # ------------------------------------------------------------------ states
+
+    def _open_statement(self) -> tuple[int, tuple[str, ...]]:
+        """Send ``statement by sorry`` on the header env; the sorry's proof state and goal."""
+        assert self._problem is not None and self._worker is not None
+        reply = self._worker.send(Command(self._problem.statement + " by sorry",
+                                          self._worker.header_env))
+        if reply.errors:
+            raise ProblemSetupError(f"Lean rejected the statement of {self._problem.name}: "
+                                    f"{reply.errors[0].data}")
+        if len(reply.sorries) != 1 or reply.sorries[0].proof_state is None:
+            raise ProblemSetupError(f"expected one sorry in the statement of {self._problem.name}, "
+                                    f"Lean reported {len(reply.sorries)}")
+        return reply.sorries[0].proof_state, (reply.sorries[0].goal,)
+
+    def _current(self, state_id: int) -> int:
+        """The REPL number of ``state_id`` in the live process, replaying its path if needed."""
+        assert self._worker is not None
+        generation = self._worker.ready()
+        path = []
+        node_id: int | None = state_id
+        while node_id is not None and self._nodes[node_id].generation != generation:
+            path.append(node_id)
+            node_id = self._nodes[node_id].parent
+        try:
+            for node_id in reversed(path):
+                node = self._nodes[node_id]
+                if node.parent is None:
+                    node.proof_state = self._open_statement()[0]
+                else:
+                    reply = self._worker.send(ProofStep(node.tactic,
+                                                        self._nodes[node.parent].proof_state))
+                    if step_failure(reply):
+                        raise ProverCrashError(
+                            f"replaying {node.tactic!r} after a REPL restart failed: "
+                            f"{step_failure(reply)}")
+                    node.proof_state = reply.proof_state
+                node.generation = generation
+        except (ReplTimeoutError, LeanError) as exc:
+            raise ProverCrashError(f"could not rebuild state {state_id} after a restart: "
+                                   f"{exc}") from exc
+        return self._nodes[state_id].proof_state
+
+
+def step_failure(reply: ProofStepResponse) -> str | None:
+    """Why a tactic reply is not a usable step, or None.
+
+    A tactic that fails to elaborate still gets a new proof state: only the
+    absence of error messages makes it a success. A step that used ``sorry``,
+    or closed every goal without the proof being ``Completed`` (metavariables
+    left, a kernel failure), is a dead end too.
+    """
+    if reply.errors:
+        return "; ".join(message.data for message in reply.errors)
+    if reply.sorries:
+        return "the tactic uses sorry"
+    if not reply.goals and not reply.completed:
+        return f"no goals left but the proof is not complete: {reply.proof_status}"
+    if reply.proof_status.startswith("Error"):
+        return reply.proof_status
+    return None
