@@ -13,6 +13,12 @@ Options make it misbehave the ways real REPLs do: answer in small chunks
 request (``--hang-at``, once per ``--marker`` file), chatter on stderr
 (``--stderr-noise``), or fail at start-up (``--fail-start``).
 
+With ``--any-order`` it serves a search instead of a fixed script: each
+request gets the recorded reply of the identical recorded request, whatever
+the order; a tactic that was never recorded on that proof state is answered
+the way the REPL answers a tactic that throws (``{"message": "Lean error:
+..."}``), so a real search can run over a recorded proof and branch freely.
+
 Run: ``python lean_replay.py TRANSCRIPT.in TRANSCRIPT.expected.out [options]``.
 """
 
@@ -81,6 +87,27 @@ def _write(data: bytes, chunk: int) -> None:
         time.sleep(0.002)
 
 
+def _key(request: dict) -> str:
+    return json.dumps(request, sort_keys=True, ensure_ascii=False)
+
+
+def _serve_any_order(stdin, requests: list[dict], replies: list[str], chunk: int) -> int:
+    """Answer each request with the reply recorded for the identical request."""
+    recorded: dict[str, str] = {}
+    for request, reply in zip(requests, replies):
+        recorded.setdefault(_key(request), reply)
+    unrecorded = json.dumps({"message": "Lean error:\nreplay: this tactic was not recorded "
+                                        "on this proof state"})
+    while (text := _next_request(stdin)) is not None:
+        request = json.loads(text)
+        reply = recorded.get(_key(request))
+        if reply is None and "tactic" not in request:
+            sys.stderr.write(f"replay mismatch: no recorded reply for {request!r}\n")
+            return 3
+        _write(((reply or unrecorded) + "\n\n").encode("utf-8"), chunk)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve one transcript on stdin/stdout; the exit status says how it went."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -92,12 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--marker", type=Path)
     parser.add_argument("--stderr-noise", type=int, default=0)
     parser.add_argument("--fail-start", default="")
+    parser.add_argument("--any-order", action="store_true")
     args = parser.parse_args(argv)
     if args.fail_start:
         sys.stderr.write(args.fail_start + "\n")
         return 1
     requests, replies = read_requests(args.requests), read_replies(args.replies)
     stdin = sys.stdin.buffer
+    if args.any_order:
+        return _serve_any_order(stdin, requests, replies, args.chunk)
     for index, (expected, reply) in enumerate(zip(requests, replies)):
         text = _next_request(stdin)
         if text is None:
@@ -118,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.marker is not None:
                 args.marker.touch()
             time.sleep(3600)
-        if index == args.die_at:
+        if index == args.die_at and (args.marker is None or not args.marker.exists()):
+            if args.marker is not None:
+                args.marker.touch()
             _write(data[: len(data) // 2], 0)
             sys.stderr.write("replay: killed in the middle of a reply\n")
             sys.stderr.flush()
