@@ -31,7 +31,7 @@ from coq_env.sentences import (
 )
 from prover.env import Problem, Verdict
 
-_MARK = "LLEMMA_PROVER_MARK"
+_ASSUMPTIONS = re.compile(r"^(?:Closed under the global context|Axioms:|Opaque constants:|Transparent constants:|Section Variables:)", re.M)
 
 
 class CoqVerifier:
@@ -62,11 +62,14 @@ class CoqVerifier:
             if reason:
                 return Verdict(False, reason)
         source = self.proof_file(problem, sentences)
-        probe = f"{source}Print Assumptions {name}.\n{_type_probe(name)}"
+        probe = f"{source}{_type_probe(name)}Unset Printing All.\nPrint Assumptions {name}.\n"
         ok, output = self._compile(probe)
         if not ok:
             return Verdict(False, f"coqc rejected the proof: {output[-800:].strip()}", source)
-        assumptions, mark, checked = output.partition(_MARK)
+        header = _ASSUMPTIONS.search(output)
+        if header is None:
+            return Verdict(False, "Print Assumptions printed nothing readable", source)
+        checked, assumptions = output[: header.start()], output[header.start():]
         axioms = parse_axioms(assumptions)
         allowed = declared_assumptions(problem.header)
         foreign = [axiom for axiom in axioms if "." not in axiom and axiom not in allowed]
@@ -75,7 +78,7 @@ class CoqVerifier:
         reference = self._reference_type(problem.header, problem.statement)
         if reference is None:
             return Verdict(False, "the statement alone does not compile", source)
-        if _normal(mark + checked) != reference:
+        if _normal(checked) != reference:
             return Verdict(False, "the statement's meaning changed under the prelude", source)
         return Verdict(True, "coqc accepted the proof", source)
 
@@ -83,8 +86,7 @@ class CoqVerifier:
         name = theorem_name(statement)
         source = f"{header}\n{statement}\nProof.\nAdmitted.\n{_type_probe(name)}"
         ok, output = self._compile(source)
-        at = output.find(_MARK)
-        return _normal(output[at:]) if ok and at >= 0 else None
+        return _normal(output) if ok else None
 
     def _compile(self, source: str) -> tuple[bool, str]:
         with tempfile.TemporaryDirectory(prefix="llemma-coq-") as tmp:
@@ -119,8 +121,8 @@ def parse_axioms(output: str) -> list[str]:
 
 
 def _type_probe(name: str) -> str:
-    """Print a marker (a failing ``Check``), then the theorem's fully explicit type."""
-    return f"Fail Check {_MARK}.\nSet Printing All.\nCheck {name}.\n"
+    """Print the theorem's fully explicit type (what the statement means to Coq)."""
+    return f"Set Printing All.\nCheck {name}.\n"
 
 
 def _normal(text: str) -> str:

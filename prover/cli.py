@@ -35,9 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         "`prove setup lean` prepares the Lean backend.",
     )
     run = parser.add_argument_group("run")
-    run.add_argument("--benchmark", default=run_defaults.benchmark, choices=BENCHMARKS, help="problem set to run (default: %(default)s)")
+    run.add_argument("--benchmark", default=run_defaults.benchmark, help=f"problem set: {', '.join(BENCHMARKS)}, or a .jsonl file of problems in the same format (default: %(default)s)")
     run.add_argument("--backend", default=DEFAULT_BACKEND, choices=sorted(BACKENDS), help="proof assistant (default: %(default)s)")
-    run.add_argument("--split", default=run_defaults.split, choices=["test", "valid", "all"], help="benchmark split (default: %(default)s)")
+    run.add_argument("--split", default=run_defaults.split, choices=["test", "valid", "all"], help="benchmark split; problems files use their own (default: %(default)s)")
     run.add_argument("--problems", default="", help="comma-separated problem names to run (default: all)")
     run.add_argument("--limit", type=int, default=None, help="run at most N problems (default: no limit)")
     run.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1)), help="parallel searches, each with its own prover process (default: CPU count, %(default)s)")
@@ -66,7 +66,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     return RunConfig(
         benchmark=args.benchmark,
         backend=args.backend,
-        split=None if args.split == "all" else args.split,
+        split=None if args.split == "all" or args.benchmark not in BENCHMARKS else args.split,
         problems=tuple(name.strip() for name in args.problems.split(",") if name.strip()),
         limit=args.limit,
         workers=args.workers,

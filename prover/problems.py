@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Iterator
 
 from prover.env import Problem
@@ -29,12 +30,21 @@ class BenchmarkEntry:
 
 
 def _records(benchmark: str) -> Iterator[dict]:
-    if benchmark not in BENCHMARKS:
-        raise ValueError(f"unknown benchmark {benchmark!r}; known: {', '.join(BENCHMARKS)}")
-    text = resources.files("prover.data").joinpath(f"{benchmark}.jsonl").read_text("utf-8")
-    for line in text.splitlines():
+    """Records of a named benchmark, or of a JSONL file in the same format."""
+    if benchmark in BENCHMARKS:
+        text = resources.files("prover.data").joinpath(f"{benchmark}.jsonl").read_text("utf-8")
+    elif benchmark.endswith(".jsonl") and Path(benchmark).is_file():
+        text = Path(benchmark).read_text("utf-8")
+    else:
+        raise ValueError(f"unknown benchmark {benchmark!r}; known: {', '.join(BENCHMARKS)} or a .jsonl file")
+    for number, line in enumerate(text.splitlines(), 1):
         if line.strip():
-            yield json.loads(line)
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{benchmark}:{number}: not JSON: {error}") from None
+            record.setdefault("split", "custom")
+            yield record
 
 
 def load_benchmark(
@@ -70,7 +80,7 @@ def load_benchmark(
         reason = ""
         if not system:
             reason = f"no {backend} statement in {benchmark}"
-        elif backend == "coq" and not record.get("coq_checked", False):
+        elif backend == "coq" and record.get("coq_checked") is False:
             reason = "statement does not compile with Coq 8.16: " + record.get("coq_error", "?")
         entries.append(BenchmarkEntry(problem, reason))
     if wanted is not None:

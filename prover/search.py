@@ -35,7 +35,7 @@ class SearchConfig:
     """Limits of one proof search."""
 
     budget: int = 100  #: node expansions (model queries) per theorem
-    samples: int = 8  #: tactics requested per expansion
+    samples: int = 16  #: tactics requested per expansion
     max_depth: int = 32  #: tactics on a path, at most
     time_limit: float = 120.0  #: wall-clock seconds per theorem
 

@@ -1,0 +1,84 @@
+"""CoqEnv against a live coqtop."""
+
+import pytest
+
+from prover.env import ProblemSetupError, Progress, Proved, TacticError, Timeout, UnknownStateError
+from tests.conftest import coq_problem, requires_coq
+
+pytestmark = requires_coq
+
+CONJ = coq_problem("conj", "Theorem conj : forall (n : nat) (x : R), (n + 0 = n)%nat /\\ x + 0 = x.")
+LOOP = "let rec f x := f x in f tt"
+
+
+def test_open_gives_structured_goal(coq_env):
+    state = coq_env.open(CONJ)
+    assert len(state.goals) == 1 and state.goals[0].hypotheses == ()
+    assert state.goals[0].target.startswith("forall")
+
+
+def test_steps_branch_from_any_earlier_state(coq_env):
+    root = coq_env.open(CONJ)
+    intro = coq_env.step(root.id, "intros n x")
+    assert isinstance(intro, Progress)
+    assert intro.state.goals[0].hypotheses == ("n : nat", "x : R")
+    split = coq_env.step(intro.state.id, "split")
+    assert isinstance(split, Progress) and len(split.state.goals) == 2
+    # every goal carries its own hypotheses, not only the first
+    assert [g.hypotheses for g in split.state.goals] == [("n : nat", "x : R")] * 2
+    # branch back to the root with other names: the split branch stays usable
+    other = coq_env.step(root.id, "intros m y")
+    assert other.state.goals[0].hypotheses == ("m : nat", "y : R")
+    first = coq_env.step(split.state.id, "lia")
+    assert isinstance(first, Progress) and first.state.goals[0].target == "x + 0 = x"
+    done = coq_env.step(first.state.id, "lra")
+    assert isinstance(done, Proved)
+    assert coq_env.sentences_to(done.state.id) == ["intros n x.", "split.", "lia.", "lra."]
+
+
+def test_failing_tactic_leaves_state_usable(coq_env):
+    root = coq_env.open(CONJ)
+    error = coq_env.step(root.id, "lra")
+    assert isinstance(error, TacticError) and "Error" in error.message
+    garbage = coq_env.step(root.id, "}} this is not coq ((")
+    assert isinstance(garbage, TacticError)
+    assert isinstance(coq_env.step(root.id, "intros"), Progress)
+
+
+def test_timeout_restarts_coq_and_states_survive(coq_env):
+    root = coq_env.open(CONJ)
+    intro = coq_env.step(root.id, "intros n x")
+    result = coq_env.step(intro.state.id, LOOP)
+    assert isinstance(result, Timeout) and coq_env.restarts == 1
+    # the state from before the restart is still reachable (by replay)
+    split = coq_env.step(intro.state.id, "split")
+    assert isinstance(split, Progress) and len(split.state.goals) == 2
+
+
+def test_escapes_are_tactic_errors(coq_env):
+    root = coq_env.open(CONJ)
+    for tactic in ["admit.", "Admitted.", "Abort.", "Axiom cheat : False."]:
+        assert isinstance(coq_env.step(root.id, tactic), TacticError), tactic
+
+
+def test_unknown_state_is_a_typed_error(coq_env):
+    coq_env.open(CONJ)
+    with pytest.raises(UnknownStateError):
+        coq_env.step(999, "intros")
+
+
+def test_bad_statement_is_a_setup_error_and_env_recovers(coq_env):
+    with pytest.raises(ProblemSetupError):
+        coq_env.open(coq_problem("bad", "Theorem bad : forall x : R, x +* 1 = x."))
+    with pytest.raises(ProblemSetupError):
+        coq_env.open(coq_problem("bad_header", "Theorem ok : True.", header="Require Import NoSuchLibrary.\n"))
+    state = coq_env.open(CONJ)
+    assert isinstance(coq_env.step(state.id, "intros"), Progress)
+
+
+def test_one_process_serves_many_problems(coq_env):
+    for index in range(3):
+        problem = coq_problem(f"p{index}", f"Theorem p{index} : {index} + 1 = 1 + {index}.")
+        root = coq_env.open(problem)
+        assert isinstance(coq_env.step(root.id, "lra"), Proved)
+    assert coq_env.restarts == 0

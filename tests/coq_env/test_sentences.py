@@ -1,0 +1,55 @@
+import pytest
+
+from coq_env.sentences import (
+    SentenceError,
+    check_tactic_sentence,
+    declared_assumptions,
+    split_sentences,
+    tactic_sentences,
+    theorem_name,
+)
+
+
+def test_split_respects_comments_strings_and_qualified_names():
+    text = 'Require Import Coq.Reals.Reals. (* a. comment (* nested. *) *) Open Scope R_scope.\nDefinition s := "a. b".'
+    assert split_sentences(text) == [
+        "Require Import Coq.Reals.Reals.",
+        "(* a. comment (* nested. *) *) Open Scope R_scope.",
+        'Definition s := "a. b".',
+    ]
+
+
+def test_bullets_and_braces_are_sentences_of_their_own():
+    assert split_sentences("split. - lra. - { nia. }") == ["split.", "-", "lra.", "-", "{", "nia.", "}"]
+
+
+def test_tactic_gets_a_final_period_and_whitespace_is_normalised():
+    assert tactic_sentences("intros x\n  y") == ["intros x y."]
+    assert tactic_sentences("intros. lra") == ["intros.", "lra."]
+
+
+@pytest.mark.parametrize(
+    "tactic",
+    ["admit.", "give_up.", "Admitted.", "Abort.", "Qed.", "Axiom cheat : False.",
+     "Theorem t2 : True.", "Require Import Classical.", "#[local] Hint Resolve I.", "intros. admit.",
+     "solve [admit]."],
+)
+def test_escapes_and_vernacular_are_refused(tactic):
+    with pytest.raises(SentenceError):
+        tactic_sentences(tactic)
+
+
+def test_unclosed_comment_is_refused_before_it_reaches_coq():
+    with pytest.raises(SentenceError):
+        tactic_sentences("lra. (* never closed")
+
+
+def test_ordinary_tactics_pass():
+    for sentence in ["lra.", "intros; first [lra | nia].", "-", "assert (H : 0 < 1) by lra.", "exact (admit_free 1)."]:
+        assert check_tactic_sentence(sentence) is None, sentence
+
+
+def test_theorem_name_and_declared_assumptions():
+    assert theorem_name("Theorem mathd_algebra_107:\n  forall x : R, x = x.") == "mathd_algebra_107"
+    header = "Require Import Reals.\nParameter f : R -> R.\nAxiom f_def : forall x, f x = 2 * x.\nParameters (g h : nat -> nat) (k : nat).\n"
+    assert declared_assumptions(header) == {"f", "f_def", "g", "h", "k"}
