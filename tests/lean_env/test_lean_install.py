@@ -1,0 +1,95 @@
+"""Without Lean: a prompt, one-line install message from the backend, the CLI and the setup."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lean_env import setup
+from lean_env.install import REPL_TAG, TOOLCHAIN
+from prover.env import ProverNotInstalledError
+from prover.registry import make_env
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def no_lean(monkeypatch, tmp_path):
+    """A PATH and HOME on which neither elan, lake nor a Lean workspace can be found."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("ELAN_HOME", str(tmp_path / ".elan"))
+    return tmp_path
+
+
+def test_make_env_without_lake_says_what_to_install(no_lean):
+    with pytest.raises(ProverNotInstalledError) as caught:
+        make_env("lean")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "elan" in message and "prove setup lean" in message
+
+
+def test_lake_without_a_workspace_says_to_run_setup(no_lean):
+    elan_bin = no_lean / ".elan" / "bin"
+    elan_bin.mkdir(parents=True)
+    (elan_bin / "lake").symlink_to("/bin/true")
+    with pytest.raises(ProverNotInstalledError, match="no Lean project at .*prove setup lean"):
+        make_env("lean", timeout=5.0)
+    project = no_lean / "project"
+    project.mkdir()
+    (project / "lakefile.toml").write_text("name = \"p\"\n")
+    with pytest.raises(ProverNotInstalledError, match="REPL is not built .*prove setup lean"):
+        make_env("lean", project_dir=project)
+
+
+def test_a_repl_command_that_cannot_run_is_not_installed(no_lean):
+    with pytest.raises(ProverNotInstalledError, match="cannot be run"):
+        make_env("lean", repl_command="no-such-repl --flag")
+
+
+def test_prove_with_backend_lean_stops_with_the_install_message(tmp_path):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    environ = {"PATH": str(empty), "HOME": str(tmp_path), "ELAN_HOME": str(tmp_path / ".elan"),
+               "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "prover.cli", "--benchmark", "minif2f", "--backend", "lean",
+         "--limit", "1", "--out", str(tmp_path / "results.jsonl")],
+        cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert "elan" in lines[0] and "prove setup lean" in lines[0]
+    assert not (tmp_path / "results.jsonl").exists() or not (tmp_path / "results.jsonl").read_text()
+
+
+def test_setup_help(capsys):
+    with pytest.raises(SystemExit) as caught:
+        setup.main(["--help"])
+    assert caught.value.code == 0
+    assert "--workspace" in capsys.readouterr().out
+
+
+def test_setup_without_elan_fails_with_one_line(no_lean, capsys):
+    assert setup.main(["--workspace", str(no_lean / "ws")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "elan is not installed" in err
+    assert not (no_lean / "ws").exists()
+
+
+def test_setup_plan_pins_the_toolchain_the_data_was_written_for(tmp_path, capsys):
+    assert setup.main(["--dry-run", "--workspace", str(tmp_path / "ws")]) == 0
+    out = capsys.readouterr().out
+    assert TOOLCHAIN == "leanprover/lean4:v4.24.0" and TOOLCHAIN in out
+    assert "5746b7d6c47855ce1294bed87329618ff7f1bc31" in out
+    assert f"--branch {REPL_TAG}" in out and "lake exe cache get" in out
+    steps = setup.plan(tmp_path)
+    assert [step.argv[:2] for step in steps][-1] == ("lake", "build")
+    assert steps[-1].cwd == tmp_path / "repl" and not os.path.exists(tmp_path / "repl")
