@@ -75,7 +75,7 @@ def _group_members(pgid: int) -> list[int]:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
+            if int(fields[2]) == pgid and fields[0] not in "ZX":
                 members.append(int(entry.name))
     return members
 
@@ -90,6 +90,9 @@ def test_timeout_kills_the_whole_process_group():
     assert len(_group_members(process.pid)) == 2  # the shell and the REPL it started
     with pytest.raises(ReplTimeoutError):
         process.request(Command("def f : Nat := by sorry"), timeout=1.0)
+    deadline = time.monotonic() + 10  # SIGKILL reaches the orphaned grandchild asynchronously
+    while _group_members(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert _group_members(process.pid) == []
 
 
