@@ -1,0 +1,65 @@
+"""Best-first search against live Coq."""
+
+import json
+
+from prover.env import Proved
+from prover.generators.portfolio import PortfolioGenerator
+from prover.generators.replay import ReplayGenerator
+from prover.search import SearchConfig, search
+from tests.conftest import coq_problem, requires_coq
+
+pytestmark = requires_coq
+
+CONJ = coq_problem("conj", "Theorem conj : forall (n : nat) (x : R), (n + 0 = n)%nat /\\ x + 0 = x.")
+PORTFOLIO = [("intros", -0.1), ("lia", -0.5), ("lra", -0.6), ("split", -1.0)]
+
+
+def test_no_single_tactic_closes_the_goal(coq_env):
+    root = coq_env.open(CONJ)
+    for tactic, _ in PORTFOLIO:
+        assert not isinstance(coq_env.step(root.id, tactic), Proved), tactic
+
+
+def test_search_finds_a_multi_step_proof_that_coqc_accepts(coq_env, tmp_path):
+    result = search(CONJ, coq_env, PortfolioGenerator(PORTFOLIO), SearchConfig(budget=20, samples=4),
+                    accept=lambda proof: coq_env.verify(CONJ, proof))
+    assert result.proved and result.verdict.ok
+    assert len(result.proof) >= 3 and {"split", "lia", "lra"} <= set(result.proof)
+    assert result.logprobs == [dict(PORTFOLIO)[tactic] for tactic in result.proof]
+    assert coq_env.verify(CONJ, result.proof).ok
+    result.save_graph(tmp_path / "graph.json")
+    graph = json.loads((tmp_path / "graph.json").read_text())
+    assert any(edge["tactic"] == "split" for edge in graph["edges"])
+
+
+def test_identical_states_are_merged(coq_env):
+    # `intros` from the root and `intros n` then `intros` reach the same goal: one node, two parents.
+    generator = PortfolioGenerator([("intros n", -0.1), ("intros", -0.2)])
+    result = search(CONJ, coq_env, generator, SearchConfig(budget=2, samples=2))
+    graph = result.graph
+    both = graph.nodes[next(n for n in graph.nodes if graph.in_degree(n) == 2)]
+    assert "n : nat" in both["goals"] and "x : R" in both["goals"]
+    assert graph.number_of_nodes() == 3 and graph.number_of_edges() == 3
+
+
+def test_budget_counts_expansions(coq_env):
+    generator = PortfolioGenerator([("intros", -0.1), ("idtac", -0.2), ("simpl", -0.3)])
+    result = search(CONJ, coq_env, generator, SearchConfig(budget=1, samples=3))
+    assert result.expansions == 1 and result.stop_reason == "budget" and result.steps == 3
+
+
+def test_failures_and_a_hanging_tactic_leave_the_search_running(coq_env):
+    tactics = ["let rec f x := f x in f tt", "this is garbage ((", "intros", "split", "lia", "lra"]
+    result = search(CONJ, coq_env, ReplayGenerator(tactics), SearchConfig(budget=10),
+                    accept=lambda proof: coq_env.verify(CONJ, proof))
+    assert result.proved and result.verdict.ok
+    assert coq_env.restarts >= 1
+
+
+def test_escape_tactics_never_yield_a_proof(coq_env):
+    tactics = ["admit.", "Admitted.", "Abort.", "Axiom cheat : forall n x, (n + 0 = n)%nat /\\ x + 0 = x.",
+               "apply cheat.", "Qed.", "Theorem conj2 : True.", "exact I.", "give_up.", "intros. admit.",
+               "intros", "exact I."]
+    result = search(CONJ, coq_env, ReplayGenerator(tactics), SearchConfig(budget=10, time_limit=60),
+                    accept=lambda proof: coq_env.verify(CONJ, proof))
+    assert not result.proved and result.proof == []
