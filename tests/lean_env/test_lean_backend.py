@@ -135,3 +135,15 @@ def test_unknown_state_ids_are_refused(replay_env):
     with pytest.raises(UnknownStateError):
         env.step(root.id + 7, "assumption")
     assert isinstance(env.step(root.id, "assumption"), Proved)
+
+
+def test_portfolio_and_automation_are_data():
+    from lean_env import LeanEnv
+    from prover.generators.factory import GeneratorConfig, build_generator
+
+    portfolio = LeanEnv.portfolio()
+    assert len({tactic for tactic, _ in portfolio}) == len(portfolio) >= 10
+    assert all(score < 0 for _, score in portfolio)
+    first = build_generator(GeneratorConfig(name="portfolio"), "lean").generate("⊢ 1 + 1 = 2", 2)
+    assert [s.tactic for s in first] == ["norm_num", "linarith"]
+    assert LeanEnv.automation().startswith("first | ") and "\n" not in LeanEnv.automation()
