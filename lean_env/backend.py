@@ -63,7 +63,7 @@ class LeanEnv(ProofEnv):
         timeout: float = 60.0,
         header_timeout: float = 600.0,
         check_timeout: float = 300.0,
-        memory_limit_mb: int | None = 16384,
+        memory_limit_mb: int | None = 32768,
         max_uses: int = 1000,
         max_processes: int = 1,
         fresh_process_check: bool = False,

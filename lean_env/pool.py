@@ -37,7 +37,7 @@ class ReplConfig:
     cwd: Path | None = None
     timeout: float = 60.0
     header_timeout: float = 600.0
-    memory_limit_mb: int | None = 16384
+    memory_limit_mb: int | None = 32768
     max_uses: int = 1000
     max_processes: int = 1
     environ: Mapping[str, str] | None = field(default=None, compare=False)

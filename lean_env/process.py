@@ -2,7 +2,7 @@
 
 The process runs in its own session (process group) so that a timeout can
 kill ``lake`` and the ``repl`` it started together, under an address-space
-cap (``RLIMIT_AS``) when one is given. Reading uses ``selectors`` on stdout
+cap (``RLIMIT_AS``, via ``ulimit -v``) when one is given. Reading uses ``selectors`` on stdout
 and stderr at once, so a chatty stderr never blocks the REPL and a reply split
 over many reads (even inside a UTF-8 character) is put back together.
 """
@@ -10,7 +10,6 @@ over many reads (even inside a UTF-8 character) is put back together.
 from __future__ import annotations
 
 import os
-import resource
 import selectors
 import signal
 import subprocess
@@ -28,16 +27,17 @@ STDERR_TAIL_BYTES = 4096
 REPLY_END = b"\n\n"
 
 
-def _address_space_limiter(memory_limit_mb: int | None):
-    """A ``preexec_fn`` that caps the child's address space, or None for no cap."""
+def with_memory_cap(argv: Sequence[str], memory_limit_mb: int | None) -> tuple[str, ...]:
+    """``argv`` run under an address-space cap (``RLIMIT_AS``) of ``memory_limit_mb``.
+
+    The cap is set by ``sh``'s ``ulimit -v`` just before it ``exec``s the
+    command, rather than by a ``preexec_fn``, which is unsafe in a threaded
+    runner. Children (the ``repl`` that ``lake env`` starts) inherit it.
+    """
     if not memory_limit_mb:
-        return None
-    limit = int(memory_limit_mb) * 1024 * 1024
-
-    def limit_memory() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return limit_memory
+        return tuple(argv)
+    kib = int(memory_limit_mb) * 1024
+    return ("/bin/sh", "-c", f'ulimit -v {kib} && exec "$@"', "sh", *argv)
 
 
 class ReplProcess:
@@ -53,14 +53,13 @@ class ReplProcess:
         self.argv = tuple(argv)
         try:
             self._proc = subprocess.Popen(
-                self.argv,
+                with_memory_cap(self.argv, memory_limit_mb),
                 cwd=cwd,
                 env=dict(env) if env is not None else None,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
-                preexec_fn=_address_space_limiter(memory_limit_mb),
             )
         except OSError as exc:
             raise ReplCrashError(f"cannot start the Lean REPL {self.argv[0]!r}: {exc}") from None

@@ -141,3 +141,10 @@ def test_closing_ends_the_process():
     with pytest.raises(ReplCrashError):
         process.request(Command("import Lean"), timeout=5)
     assert process.returncode is not None
+
+
+def test_a_repl_over_its_memory_cap_dies_with_a_typed_crash():
+    greedy = "import sys\nsys.stdin.readline()\nhog = bytearray(1 << 30)\nprint('{\"env\": 0}\\n')\n"
+    process = ReplProcess([sys.executable, "-c", greedy], memory_limit_mb=256)
+    with pytest.raises(ReplCrashError, match="MemoryError"):
+        process.request(Command("import Mathlib"), timeout=20)
