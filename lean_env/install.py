@@ -39,9 +39,14 @@ class ReplLaunch:
     cwd: Path
 
 
+#: Environment variable that moves the workspace (``prove`` passes no workspace option).
+WORKSPACE_VARIABLE = "LLEMMA_PROVER_LEAN_WORKSPACE"
+
+
 def workspace_dir(workspace: str | os.PathLike | None = None) -> Path:
-    """The Lean workspace directory (``~/.cache/llemma-prover/lean`` unless given)."""
-    return Path(workspace if workspace is not None else DEFAULT_WORKSPACE).expanduser()
+    """The Lean workspace: ``workspace``, else ``$LLEMMA_PROVER_LEAN_WORKSPACE``, else the default."""
+    chosen = workspace if workspace is not None else os.environ.get(WORKSPACE_VARIABLE)
+    return Path(chosen or DEFAULT_WORKSPACE).expanduser()
 
 
 def project_path(workspace: Path) -> Path:

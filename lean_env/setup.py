@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from lean_env.install import (DEFAULT_WORKSPACE, INSTALL_HINT, MINIF2F_COMMIT, MINIF2F_REPO,
+from lean_env.install import (INSTALL_HINT, WORKSPACE_VARIABLE, MINIF2F_COMMIT, MINIF2F_REPO,
                               REPL_REPO, REPL_TAG, TOOLCHAIN, find_tool, project_path,
                               repl_binary, workspace_dir)
 
@@ -92,8 +92,9 @@ def main(argv: list[str]) -> int:
         prog="prove setup lean",
         description="Prepare the Lean 4 workspace: the miniF2F project (Lean "
                     f"{TOOLCHAIN.split(':')[-1]}, Mathlib's cache) and the REPL built at {REPL_TAG}.")
-    parser.add_argument("--workspace", default=str(DEFAULT_WORKSPACE),
-                        help="where to put the project and the REPL (default: %(default)s)")
+    parser.add_argument("--workspace", default=str(workspace_dir()),
+                        help=f"where to put the project and the REPL; prove reads it from "
+                             f"${WORKSPACE_VARIABLE} (default: %(default)s)")
     parser.add_argument("--toolchain", default=TOOLCHAIN, help="Lean toolchain (default: %(default)s)")
     parser.add_argument("--minif2f-commit", default=MINIF2F_COMMIT,
                         help="miniF2F-lean4 commit (default: %(default)s)")

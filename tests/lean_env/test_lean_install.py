@@ -25,6 +25,7 @@ def no_lean(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(empty))
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("ELAN_HOME", str(tmp_path / ".elan"))
+    monkeypatch.delenv("LLEMMA_PROVER_LEAN_WORKSPACE", raising=False)
     return tmp_path
 
 
