@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     srch.add_argument("--samples", type=int, default=search_defaults.samples, help="tactics requested per expansion (default: %(default)s)")
     srch.add_argument("--max-depth", type=int, default=search_defaults.max_depth, help="longest proof, in tactics (default: %(default)s)")
     srch.add_argument("--time-limit", type=float, default=search_defaults.time_limit, help="wall-clock seconds per theorem (default: %(default)s)")
-    srch.add_argument("--tactic-timeout", type=float, default=10.0, help="seconds one tactic may run before the prover is restarted (default: %(default)s)")
+    srch.add_argument("--tactic-timeout", type=float, default=5.0, help="seconds one tactic may run before the prover is restarted (default: %(default)s)")
     gen = parser.add_argument_group("generator")
     gen.add_argument("--generator", default="portfolio", choices=GENERATORS, help="tactic source when no --model is given (default: %(default)s)")
     gen.add_argument("--tactics", default=None, help="file with one tactic per line, for --generator replay")
