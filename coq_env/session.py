@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 
 import pexpect
@@ -76,6 +77,7 @@ class CoqtopSession:
         self.args = args
         self.state = 0
         self._process: pexpect.spawn | None = None
+        self._workdir = tempfile.TemporaryDirectory(prefix="llemma-coqtop-")
 
     @property
     def alive(self) -> bool:
@@ -94,6 +96,7 @@ class CoqtopSession:
             timeout=timeout,
             maxread=1 << 16,
             dimensions=(24, 10000),
+            cwd=self._workdir.name,  # lia/nia/nra write their caches into the working directory
         )
         process.delaybeforesend = None
         self._process = process
