@@ -12,6 +12,7 @@ import pytest
 from lean_env import setup
 from lean_env.install import REPL_TAG, TOOLCHAIN
 from prover.env import ProverNotInstalledError
+from prover.problems import load_benchmark
 from prover.registry import make_env
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,3 +95,23 @@ def test_setup_plan_pins_the_toolchain_the_data_was_written_for(tmp_path, capsys
     steps = setup.plan(tmp_path)
     assert [step.argv[:2] for step in steps][-1] == ("lake", "build")
     assert steps[-1].cwd == tmp_path / "repl" and not os.path.exists(tmp_path / "repl")
+
+
+def test_leandojo_backend_is_import_guarded(monkeypatch):
+    from importlib.util import find_spec
+
+    from lean_env.leandojo_env import LeanDojoEnv, parse_pretty_goals, theorem_location
+    from prover.registry import BACKENDS
+
+    monkeypatch.setitem(BACKENDS, "leandojo", "lean_env.leandojo_env:LeanDojoEnv")
+    if find_spec("lean_dojo") is None:
+        with pytest.raises(ProverNotInstalledError, match="pip install lean-dojo"):
+            make_env("leandojo")
+    else:
+        assert make_env("leandojo").name == "leandojo"
+    problem = next(e.problem for e in load_benchmark("minif2f", "lean", split="valid"))
+    path, name = theorem_location(problem)
+    assert path == f"MiniF2F/Valid/{problem.name}.lean" and name == problem.name
+    goals = parse_pretty_goals("case h\nx : ℕ\n⊢ x = x\n\ny : ℝ\n⊢ 0 ≤ y ^ 2")
+    assert [(g.case, g.target) for g in goals] == [("h", "x = x"), ("", "0 ≤ y ^ 2")]
+    assert LeanDojoEnv.name == "leandojo"
