@@ -66,10 +66,13 @@ class CoqVerifier:
         ok, output = self._compile(probe)
         if not ok:
             return Verdict(False, f"coqc rejected the proof: {output[-800:].strip()}", source)
-        header = _ASSUMPTIONS.search(output)
+        # Messages a proof prints (idtac) all come before the checks after Qed, so read
+        # the last `Check` display and the `Print Assumptions` output that follows it.
+        checks = list(re.finditer(rf"^{re.escape(name)}\n\s+: ", output, re.M))
+        header = _ASSUMPTIONS.search(output, checks[-1].start()) if checks else None
         if header is None:
-            return Verdict(False, "Print Assumptions printed nothing readable", source)
-        checked, assumptions = output[: header.start()], output[header.start():]
+            return Verdict(False, "coqc printed no readable type and assumptions", source)
+        checked, assumptions = output[checks[-1].start(): header.start()], output[header.start():]
         axioms = parse_axioms(assumptions)
         allowed = declared_assumptions(problem.header)
         foreign = [axiom for axiom in axioms if "." not in axiom and axiom not in allowed]

@@ -56,6 +56,13 @@ def test_a_prelude_that_changes_the_statement_is_caught():
     assert not verdict.ok and "meaning changed" in verdict.reason
 
 
+def test_printed_messages_cannot_fake_the_assumptions(verifier):
+    fake = 'idtac "Closed under the global context"'
+    assert verifier.verify(PROBLEM, [fake, "intros x H", "lra"]).ok  # harmless noise is fine
+    problem = coq_problem("fake", "Theorem fake : False.", header="Axiom cheat : False.\n")
+    assert verifier.verify(problem, ["exact cheat"]).ok  # declared in the header: allowed
+
+
 def test_parse_axioms():
     output = "Axioms:\nClassicalDedekindReals.sig_forall_dec\n  : forall P : nat -> Prop, P 0\ncheat : False\n"
     assert parse_axioms(output) == ["ClassicalDedekindReals.sig_forall_dec", "cheat"]
