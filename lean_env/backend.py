@@ -93,8 +93,10 @@ class LeanEnv(ProofEnv):
     def step(self, state_id: int, tactic: str) -> StepResult:
         """Run ``tactic`` on state ``state_id``; errors, sorries and dead ends are ``TacticError``."""
         node = self._nodes.get(state_id)
-        if node is None or self._worker is None:
+        if node is None or self._problem is None:
             raise UnknownStateError(f"no Lean state {state_id} in the open problem")
+        # Re-acquire: a check of another header may have evicted this worker from the pool.
+        self._worker = self._pool.worker(self._problem.header)
         proof_state = self._current(state_id)
         try:
             reply = self._worker.send(ProofStep(tactic, proof_state))

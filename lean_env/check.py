@@ -10,12 +10,14 @@ statement text is the benchmark's, no message is an error, nothing uses
 
 from __future__ import annotations
 
+import functools
 import re
 
 from lean_env.errors import ReplMessageError, ReplTimeoutError
 from lean_env.pool import ReplWorker
 from lean_env.protocol import Command, CommandResponse
 from prover.env import Problem, Verdict
+from prover.problems import load_benchmark
 
 #: The axioms Mathlib proofs may use; anything else (``sorryAx``, ``Lean.ofReduceBool``
 #: from ``native_decide``, a user ``axiom``) fails the check.
@@ -58,8 +60,18 @@ def proof_file(problem: Problem, proof: list[str]) -> str:
     return f"{header}\n\n{body}\n" if header else body + "\n"
 
 
+@functools.cache
+def _benchmark_statements() -> dict[str, tuple[str, str]]:
+    """The vendored miniF2F Lean (header, statement) of every problem, by name."""
+    return {entry.problem.name: (entry.problem.header, entry.problem.statement)
+            for entry in load_benchmark("minif2f", "lean")}
+
+
 def statement_problem(problem: Problem, proof: list[str]) -> str | None:
     """Why the checked text would not prove the benchmark's statement as written, or None."""
+    vendored = _benchmark_statements().get(problem.name)
+    if vendored is not None and vendored != (problem.header, problem.statement):
+        return f"the header or statement of {problem.name} differs from the vendored miniF2F one"
     if not problem.statement.rstrip().endswith(":="):
         return "the statement does not end with ':='"
     if not proof_command(problem.statement, proof).startswith(problem.statement):

@@ -135,3 +135,13 @@ def test_every_minif2f_statement_names_its_theorem_and_builds_a_file():
         text = proof_file(problem, ["norm_num"])
         assert text.startswith(problem.header.rstrip() + "\n\n" + problem.statement + " by\n")
         assert text.endswith(":= by\n  norm_num\n")
+
+
+def test_a_minif2f_statement_that_was_altered_is_rejected(replay_env):
+    env = replay_env("import_lean", "--fail-start", "the check must not start Lean")
+    problem = next(e.problem for e in load_benchmark("minif2f", "lean", names=["mathd_algebra_10"]))
+    weakened = Problem(problem.name, problem.split, problem.header,
+                       problem.statement.replace("= 10 :=", "≤ 10 :="))
+    assert weakened.statement != problem.statement
+    verdict = env.verify(weakened, ["norm_num"])
+    assert not verdict.ok and "differs from the vendored miniF2F one" in verdict.reason
