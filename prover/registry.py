@@ -16,7 +16,6 @@ from prover.env import ProofEnv
 BACKENDS: dict[str, str] = {
     "coq": "coq_env:CoqEnv",
     "lean": "lean_env:LeanEnv",
-    "isabelle": "isabelle_env:IsabelleEnv",
 }
 
 #: The backend used when none is named: the one that installs from Debian.

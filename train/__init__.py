@@ -1,0 +1,1 @@
+"""Continued pretraining of the prover model (planned): the Llemma recipe at any scale."""
