@@ -147,3 +147,16 @@ def test_portfolio_and_automation_are_data():
     first = build_generator(GeneratorConfig(name="portfolio"), "lean").generate("⊢ 1 + 1 = 2", 2)
     assert [s.tactic for s in first] == ["norm_num", "linarith"]
     assert LeanEnv.automation().startswith("first | ") and "\n" not in LeanEnv.automation()
+
+
+def test_proof_states_number_on_across_theorems_in_one_process(replay_env):
+    """``proof_transitivity``: the second theorem's sorry is proofState 2, not 0."""
+    env = replay_env("proof_transitivity")
+    first = env.open(Problem("t1", "test", "",
+                             "example (x y z : Nat) (h1 : x = y) (h2 : y = z) : x = z :="))
+    assert isinstance(env.step(first.id, "exact Eq.trans h1 h2"), Proved)
+    second = env.open(Problem("t2", "test", "",
+                              "example (f : Nat → Nat) (n : Nat) (h : n = 3) : f n = f 3 :="))
+    assert second.id == 0 and second.goals[0].hypotheses == ("f : Nat → Nat", "n : Nat",
+                                                             "h : n = 3")
+    assert isinstance(env.step(second.id, "exact congrArg f h"), Proved)
