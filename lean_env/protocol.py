@@ -12,16 +12,40 @@ error of a ``{"message": ...}`` reply (see :mod:`lean_env.errors`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Union
+from dataclasses import MISSING, dataclass, fields
+from typing import Any, ClassVar, Union
 
 from lean_env.errors import ReplCrashError, error_for_message
 
 # --------------------------------------------------------------------------- requests
 
 
+class _Request:
+    """A request whose fields map one to one onto JSON keys (``WIRE``: field -> key)."""
+
+    WIRE: ClassVar[dict[str, str]] = {}
+
+    def to_json(self) -> dict[str, Any]:
+        """The request object as the REPL reads it (options left unset are left out)."""
+        values = ((key, getattr(self, name)) for name, key in self.WIRE.items())
+        return {key: value for key, value in values if value is not None and value is not False}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "_Request | None":
+        """This kind of request for ``data``, or None if ``data`` is another kind."""
+        required = {cls.WIRE[f.name] for f in fields(cls) if f.default is MISSING}
+        if not required <= data.keys() <= set(cls.WIRE.values()):
+            return None
+        return cls(**{name: data[key] for name, key in cls.WIRE.items() if key in data})
+
+
+#: The options every command and file request may carry.
+_ELABORATION_OPTIONS = {"env": "env", "all_tactics": "allTactics", "root_goals": "rootGoals",
+                        "infotree": "infotree"}
+
+
 @dataclass(frozen=True)
-class Command:
+class Command(_Request):
     """Elaborate ``cmd`` as Lean source, on top of environment ``env`` (or a fresh one)."""
 
     cmd: str
@@ -29,15 +53,11 @@ class Command:
     all_tactics: bool = False
     root_goals: bool = False
     infotree: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The request object as the REPL reads it."""
-        return _with_options({"cmd": self.cmd}, self.env, self.all_tactics, self.root_goals,
-                             self.infotree)
+    WIRE: ClassVar[dict[str, str]] = {"cmd": "cmd", **_ELABORATION_OPTIONS}
 
 
 @dataclass(frozen=True)
-class FileCommand:
+class FileCommand(_Request):
     """Elaborate the file at ``path`` (relative to the REPL's working directory)."""
 
     path: str
@@ -45,73 +65,51 @@ class FileCommand:
     all_tactics: bool = False
     root_goals: bool = False
     infotree: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The request object as the REPL reads it."""
-        return _with_options({"path": self.path}, self.env, self.all_tactics, self.root_goals,
-                             self.infotree)
+    WIRE: ClassVar[dict[str, str]] = {"path": "path", **_ELABORATION_OPTIONS}
 
 
 @dataclass(frozen=True)
-class ProofStep:
+class ProofStep(_Request):
     """Run ``tactic`` on proof state ``proof_state``; the REPL answers with a new state."""
 
     tactic: str
     proof_state: int
-
-    def to_json(self) -> dict[str, Any]:
-        """The request object as the REPL reads it."""
-        return {"tactic": self.tactic, "proofState": self.proof_state}
+    WIRE: ClassVar[dict[str, str]] = {"tactic": "tactic", "proof_state": "proofState"}
 
 
 @dataclass(frozen=True)
-class PickleEnvironment:
+class PickleEnvironment(_Request):
     """Write environment ``env`` to the ``.olean`` file ``path``."""
 
     path: str
     env: int
-
-    def to_json(self) -> dict[str, Any]:
-        """The request object as the REPL reads it."""
-        return {"pickleTo": self.path, "env": self.env}
+    WIRE: ClassVar[dict[str, str]] = {"path": "pickleTo", "env": "env"}
 
 
 @dataclass(frozen=True)
-class PickleProofState:
+class PickleProofState(_Request):
     """Write proof state ``proof_state`` to the ``.olean`` file ``path``."""
 
     path: str
     proof_state: int
-
-    def to_json(self) -> dict[str, Any]:
-        """The request object as the REPL reads it."""
-        return {"pickleTo": self.path, "proofState": self.proof_state}
+    WIRE: ClassVar[dict[str, str]] = {"path": "pickleTo", "proof_state": "proofState"}
 
 
 @dataclass(frozen=True)
-class UnpickleEnvironment:
+class UnpickleEnvironment(_Request):
     """Load an environment pickled to ``path``; the reply names its new ``env``."""
 
     path: str
-
-    def to_json(self) -> dict[str, Any]:
-        """The request object as the REPL reads it."""
-        return {"unpickleEnvFrom": self.path}
+    WIRE: ClassVar[dict[str, str]] = {"path": "unpickleEnvFrom"}
 
 
 @dataclass(frozen=True)
-class UnpickleProofState:
+class UnpickleProofState(_Request):
     """Load a proof state pickled to ``path`` (optionally over environment ``env``)."""
 
     path: str
     env: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The request object as the REPL reads it."""
-        data: dict[str, Any] = {"unpickleProofStateFrom": self.path}
-        if self.env is not None:
-            data["env"] = self.env
-        return data
+    WIRE: ClassVar[dict[str, str]] = {"path": "unpickleProofStateFrom", "env": "env"}
 
 
 Request = Union[Command, FileCommand, ProofStep, PickleEnvironment, PickleProofState,
@@ -120,38 +118,16 @@ Request = Union[Command, FileCommand, ProofStep, PickleEnvironment, PickleProofS
 #: Requests the REPL answers with a command response (``env``); the others get a proof-step one.
 COMMAND_REQUESTS = (Command, FileCommand, PickleEnvironment, UnpickleEnvironment)
 
-
-def _with_options(data: dict[str, Any], env: int | None, all_tactics: bool, root_goals: bool,
-                  infotree: str | None) -> dict[str, Any]:
-    if env is not None:
-        data["env"] = env
-    if all_tactics:
-        data["allTactics"] = True
-    if root_goals:
-        data["rootGoals"] = True
-    if infotree is not None:
-        data["infotree"] = infotree
-    return data
+_REQUEST_KINDS = (Command, FileCommand, ProofStep, PickleEnvironment, PickleProofState,
+                  UnpickleEnvironment, UnpickleProofState)
 
 
 def request_from_json(data: dict[str, Any]) -> Request:
     """The typed request for a REPL request object (the inverse of ``to_json``)."""
-    options = {"env": data.get("env"), "all_tactics": bool(data.get("allTactics", False)),
-               "root_goals": bool(data.get("rootGoals", False)), "infotree": data.get("infotree")}
-    if "cmd" in data:
-        return Command(data["cmd"], **options)
-    if "path" in data:
-        return FileCommand(data["path"], **options)
-    if "tactic" in data:
-        return ProofStep(data["tactic"], data["proofState"])
-    if "pickleTo" in data:
-        if "proofState" in data:
-            return PickleProofState(data["pickleTo"], data["proofState"])
-        return PickleEnvironment(data["pickleTo"], data["env"])
-    if "unpickleEnvFrom" in data:
-        return UnpickleEnvironment(data["unpickleEnvFrom"])
-    if "unpickleProofStateFrom" in data:
-        return UnpickleProofState(data["unpickleProofStateFrom"], data.get("env"))
+    for kind in _REQUEST_KINDS:
+        request = kind.from_json(data)
+        if request is not None:
+            return request
     raise ValueError(f"not a Lean REPL request: {sorted(data)}")
 
 
