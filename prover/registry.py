@@ -16,6 +16,7 @@ from prover.env import ProofEnv
 BACKENDS: dict[str, str] = {
     "coq": "coq_env:CoqEnv",
     "lean": "lean_env:LeanEnv",
+    "leandojo": "lean_env.leandojo_env:LeanDojoEnv",
 }
 
 #: The backend used when none is named: the one that installs from Debian.
