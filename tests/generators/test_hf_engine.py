@@ -1,0 +1,105 @@
+"""The ``hf`` engine on the CPU with the tiny local model."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="the hf engine needs torch")
+
+from prover.generators.engine import Request, SamplingParams  # noqa: E402
+from prover.generators.hf_engine import HFEngine, HFEngineConfig  # noqa: E402
+from prover.generators.prompting import PromptTemplate  # noqa: E402
+
+COQ = PromptTemplate.for_backend("coq")
+GREEDY = SamplingParams(temperature=0.0, max_new_tokens=12, stop=COQ.stop)
+GOALS = [
+    "x, y : R\nh : x = 2\n============================\nx + y = y + 2",
+    "============================\n1 = 1",
+    "n : nat\nh0 : n mod 5 = 3\n============================\n(2 * n) mod 5 = 1",
+]
+
+
+def test_each_request_gets_n_samples_in_order(tiny_engine: HFEngine) -> None:
+    requests = [Request(COQ.render(g), n) for g, n in zip(GOALS, (1, 3, 2))]
+    results = tiny_engine.sample(requests, SamplingParams(max_new_tokens=8, stop=COQ.stop))
+    assert [len(r) for r in results] == [1, 3, 2]
+    for samples in results:
+        for sample in samples:
+            assert sample.logprob <= 0.0
+            assert len(sample.token_logprobs) == len(sample.tokens) >= 1
+            assert math.isclose(sample.logprob, sum(sample.token_logprobs), rel_tol=1e-6)
+
+
+def test_batched_left_padded_decoding_matches_each_prompt_alone(tiny_engine: HFEngine) -> None:
+    requests = [Request(COQ.render(g), 2) for g in GOALS]
+    together = tiny_engine.sample(requests, GREEDY)
+    for request, batched in zip(requests, together):
+        alone = tiny_engine.sample([request], GREEDY)[0]
+        assert [s.text for s in batched] == [s.text for s in alone]
+        for a, b in zip(batched, alone):
+            assert a.logprob == pytest.approx(b.logprob, abs=1e-4)
+
+
+def test_logprob_is_the_models_own_summed_log_probability(tiny_engine: HFEngine) -> None:
+    prompt = COQ.render(GOALS[0])
+    sample = tiny_engine.sample([Request(prompt, 1)], GREEDY)[0][0]
+    tokenizer, model = tiny_engine.tokenizer, tiny_engine.model
+    prompt_ids = tokenizer(prompt)["input_ids"]
+    completion_ids = tokenizer.convert_tokens_to_ids(list(sample.tokens))
+    ids = torch.tensor([prompt_ids + completion_ids])
+    with torch.no_grad():
+        logp = torch.log_softmax(model(input_ids=ids).logits[0].float(), dim=-1)
+    expected = sum(float(logp[len(prompt_ids) + i - 1, t]) for i, t in enumerate(completion_ids))
+    assert sample.logprob == pytest.approx(expected, abs=1e-3)
+
+
+def test_completion_stops_at_the_stop_sequence(tiny_engine: HFEngine) -> None:
+    samples = tiny_engine.sample([Request(COQ.render(GOALS[0]), 4)], SamplingParams(max_new_tokens=24, stop=COQ.stop))[0]
+    for sample in samples:
+        if sample.finished:
+            stop_at = min(sample.text.find(s) for s in COQ.stop if s in sample.text)
+            # the completion ends with the token that completes the stop sequence
+            assert len(sample.text) - stop_at <= max(len(s) for s in COQ.stop) + len(sample.tokens[-1])
+
+
+def test_static_cache_decoding_matches_dynamic(tiny_model_dir) -> None:
+    static = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", decode="static", compile=False, seed=0))
+    dynamic = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", decode="dynamic", seed=0))
+    requests = [Request(COQ.render(g), n) for g, n in zip(GOALS, (2, 1, 3))]
+    a, b = static.sample(requests, GREEDY), dynamic.sample(requests, GREEDY)
+    assert [[s.text for s in r] for r in a] == [[s.text for s in r] for r in b]
+    for ra, rb in zip(a, b):
+        for sa, sb in zip(ra, rb):
+            assert sa.logprob == pytest.approx(sb.logprob, abs=1e-4)
+    # a second call of another shape reuses nothing stale from the first
+    again = static.sample(requests[:1], GREEDY)
+    assert [s.text for s in again[0]] == [s.text for s in a[0]]
+
+
+def test_a_fixed_seed_reproduces_samples(tiny_model_dir) -> None:
+    params = SamplingParams(temperature=1.0, max_new_tokens=8, stop=COQ.stop)
+    runs = []
+    for _ in range(2):
+        engine = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", seed=123))
+        runs.append([s.text for s in engine.sample([Request(COQ.render(GOALS[1]), 6)], params)[0]])
+    assert runs[0] == runs[1]
+
+
+def test_nucleus_sampling_keeps_only_the_top_token_at_tiny_top_p(tiny_engine: HFEngine) -> None:
+    params = SamplingParams(temperature=1.0, top_p=1e-6, max_new_tokens=8, stop=COQ.stop)
+    nucleus = tiny_engine.sample([Request(COQ.render(GOALS[0]), 3)], params)[0]
+    greedy = tiny_engine.sample([Request(COQ.render(GOALS[0]), 1)], SamplingParams(0.0, 1.0, 8, COQ.stop))[0][0]
+    assert {s.text for s in nucleus} == {greedy.text}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_compiled_static_decode_on_the_gpu_matches_dynamic(tiny_model_dir) -> None:
+    config = dict(device="cuda", dtype="float32", seed=0)
+    compiled = HFEngine.load(str(tiny_model_dir), HFEngineConfig(decode="static", compile=True, **config))
+    plain = HFEngine.load(str(tiny_model_dir), HFEngineConfig(decode="dynamic", compile=False, **config))
+    requests = [Request(COQ.render(g), 4) for g in GOALS]
+    for _ in range(2):  # the second call replays the captured graphs
+        a, b = compiled.sample(requests, GREEDY), plain.sample(requests, GREEDY)
+        assert [[s.text for s in r] for r in a] == [[s.text for s in r] for r in b]

@@ -1,0 +1,72 @@
+"""Cross-search batching: concurrent requests share engine calls, each gets its own answer."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+pytest.importorskip("torch", reason="the scheduler is exercised with the hf engine")
+
+from prover.generators.engine import Request, SamplingParams  # noqa: E402
+from prover.generators.prompting import PromptTemplate  # noqa: E402
+from prover.generators.scheduler import BatchScheduler, SchedulerConfig  # noqa: E402
+
+COQ = PromptTemplate.for_backend("coq")
+GREEDY = SamplingParams(temperature=0.0, max_new_tokens=10, stop=COQ.stop)
+GOALS = [f"x : R\nh : x = {i}\n============================\nx * {i} = {i * i}" for i in range(8)]
+
+
+def test_concurrent_threads_are_batched_and_get_their_own_results(tiny_engine) -> None:
+    expected = {g: tiny_engine.sample([Request(COQ.render(g), 2)], GREEDY)[0] for g in GOALS}
+    scheduler = BatchScheduler(tiny_engine, GREEDY, SchedulerConfig(max_batch_size=64, max_wait_ms=200))
+    barrier = threading.Barrier(len(GOALS))
+
+    def ask(goal: str):
+        barrier.wait()
+        return goal, scheduler.sample(COQ.render(goal), 2)
+
+    with ThreadPoolExecutor(len(GOALS)) as pool:
+        answers = list(pool.map(ask, GOALS))
+    scheduler.close(close_engine=False)
+    assert max(scheduler.stats.batch_requests) > 1
+    assert sum(scheduler.stats.batch_requests) == len(GOALS)
+    for goal, samples in answers:
+        assert [s.text for s in samples] == [s.text for s in expected[goal]]
+        assert [s.logprob for s in samples] == pytest.approx([s.logprob for s in expected[goal]], abs=1e-4)
+
+
+def test_batches_respect_the_size_limit(tiny_engine) -> None:
+    scheduler = BatchScheduler(tiny_engine, GREEDY, SchedulerConfig(max_batch_size=6, max_wait_ms=200))
+    futures = [scheduler.submit(COQ.render(g), 2) for g in GOALS]
+    results = [f.result(timeout=60) for f in futures]
+    scheduler.close(close_engine=False)
+    assert [len(r) for r in results] == [2] * len(GOALS)
+    assert all(size <= 6 for size in scheduler.stats.batch_sequences)
+    assert max(scheduler.stats.batch_sequences) > 2
+    assert sum(scheduler.stats.batch_sequences) == 2 * len(GOALS)
+
+
+def test_asyncio_callers_share_batches(tiny_engine) -> None:
+    scheduler = BatchScheduler(tiny_engine, GREEDY, SchedulerConfig(max_batch_size=64, max_wait_ms=200))
+
+    async def main():
+        return await asyncio.gather(*(scheduler.asample(COQ.render(g), 3) for g in GOALS))
+
+    results = asyncio.run(main())
+    scheduler.close(close_engine=False)
+    assert [len(r) for r in results] == [3] * len(GOALS)
+    assert max(scheduler.stats.batch_requests) > 1
+
+
+def test_engine_errors_reach_every_caller_and_the_worker_lives_on(tiny_engine) -> None:
+    scheduler = BatchScheduler(tiny_engine, SamplingParams(max_new_tokens=-1), SchedulerConfig(max_wait_ms=1))
+    with pytest.raises(RuntimeError):
+        scheduler.sample(COQ.render(GOALS[0]), 1)
+    scheduler.params = GREEDY
+    assert len(scheduler.sample(COQ.render(GOALS[0]), 1)) == 1
+    scheduler.close(close_engine=False)
+    with pytest.raises(RuntimeError, match="closed"):
+        scheduler.submit("x", 1)
