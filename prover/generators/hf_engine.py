@@ -56,9 +56,13 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def default_attention(device: str) -> str:
-    """Flash-attention 2 on CUDA when installed, else torch SDPA."""
-    if device.startswith("cuda") and importlib.util.find_spec("flash_attn") is not None:
+def default_attention(device: str, decode: str | None = None) -> str:
+    """Flash-attention 2 for dynamic-cache decoding on CUDA when installed, else torch SDPA.
+
+    The compiled static-cache step keeps SDPA, whose padded-mask path compiles into the graph.
+    """
+    dynamic = decode == "dynamic" or (decode is None and not device.startswith("cuda"))
+    if device.startswith("cuda") and dynamic and importlib.util.find_spec("flash_attn") is not None:
         return "flash_attention_2"
     return "sdpa"
 
@@ -69,7 +73,7 @@ def load_model(path: str, config: HFEngineConfig = HFEngineConfig()) -> tuple[An
     dtype = _dtype(config.dtype, device)
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(
-        path, dtype=dtype, attn_implementation=config.attn_implementation or default_attention(device)
+        path, dtype=dtype, attn_implementation=config.attn_implementation or default_attention(device, config.decode)
     )
     return model.to(device).eval(), tokenizer
 

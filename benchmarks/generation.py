@@ -1,0 +1,276 @@
+"""Generation throughput: plain ``generate`` against our batched engine, in one run.
+
+Random weights in a Llama shape (no download), random prompts of a fixed
+length, a fixed number of new tokens (no early stop). Four cases:
+
+(a) plain ``model.generate`` for one expansion (1 prompt x k samples);
+(b) plain ``model.generate`` over ``searches x k`` sequences in one call;
+(c) our ``hf`` engine through the batched scheduler, the same sequences
+    submitted by ``searches`` concurrent threads, as the benchmark runner does;
+(d) our engine at the largest concurrency that fits (GPU) or ``--max-searches``.
+
+For each: tokens/s, ms per decode step (prefill timed separately and taken
+out), and the fraction of the weights+KV roofline (bytes one decode step must
+read, over the memory bandwidth: ``--bandwidth-gbs``, or measured with a large
+copy when not given).
+
+    python benchmarks/generation.py                  # 7b shape on CUDA, tiny on CPU
+    python benchmarks/generation.py --config tiny
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import threading
+import time
+from dataclasses import dataclass, replace
+
+import torch
+from rich.console import Console
+from rich.table import Table
+from tokenizers import Tokenizer, models, pre_tokenizers
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+from prover.generators.engine import SamplingParams
+from prover.generators.hf_engine import HFEngine, HFEngineConfig
+from prover.generators.scheduler import BatchScheduler, SchedulerConfig
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Model shape and workload of one benchmark configuration."""
+
+    hidden: int
+    intermediate: int
+    layers: int
+    heads: int
+    vocab: int = 32000
+    prompt_tokens: int = 256
+    new_tokens: int = 64
+    samples: int = 8
+    searches: int = 8
+
+
+CONFIGS = {
+    # Llama-2-7B (Llemma 7B's shape).
+    "7b": Shape(hidden=4096, intermediate=11008, layers=32, heads=32),
+    # Small enough for two CPU cores, same proportions of work.
+    "tiny": Shape(hidden=512, intermediate=1376, layers=4, heads=8, prompt_tokens=128, new_tokens=32),
+}
+
+
+@dataclass
+class Measurement:
+    """One case's timing."""
+
+    case: str
+    sequences: int
+    seconds: float
+    prefill_seconds: float
+    new_tokens: int
+    roofline_ms: float
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.sequences * self.new_tokens / self.seconds
+
+    @property
+    def step_ms(self) -> float:
+        return 1000 * max(self.seconds - self.prefill_seconds, 1e-9) / max(self.new_tokens - 1, 1)
+
+
+def build(shape: Shape, device: str, dtype: torch.dtype) -> tuple[LlamaForCausalLM, PreTrainedTokenizerFast]:
+    """A random-weight Llama of ``shape`` and a word-level tokenizer where ``"t<i>"`` is token ``i``."""
+    config = LlamaConfig(
+        vocab_size=shape.vocab,
+        hidden_size=shape.hidden,
+        intermediate_size=shape.intermediate,
+        num_hidden_layers=shape.layers,
+        num_attention_heads=shape.heads,
+        num_key_value_heads=shape.heads,
+        max_position_embeddings=4096,
+        bos_token_id=None,
+        eos_token_id=None,
+        pad_token_id=0,
+    )
+    with torch.device(device):
+        model = LlamaForCausalLM._from_config(config, dtype=dtype, attn_implementation="sdpa")
+    vocab = {f"t{i}": i for i in range(shape.vocab)}
+    core = Tokenizer(models.WordLevel(vocab, unk_token="t1"))
+    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="t0", unk_token="t1")
+    return model.eval(), tokenizer
+
+
+def prompts(shape: Shape, count: int, seed: int) -> list[str]:
+    """``count`` random prompts of ``shape.prompt_tokens`` tokens."""
+    rng = torch.Generator().manual_seed(seed)
+    ids = torch.randint(2, shape.vocab, (count, shape.prompt_tokens), generator=rng)
+    return [" ".join(f"t{i}" for i in row.tolist()) for row in ids]
+
+
+def roofline_ms(model: LlamaForCausalLM, shape: Shape, sequences: int, bandwidth_gbs: float) -> float:
+    """Time one decode step needs to read every weight and each sequence's mean KV cache."""
+    weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+    element = next(model.parameters()).element_size()
+    mean_context = shape.prompt_tokens + shape.new_tokens / 2
+    kv_bytes = 2 * shape.layers * shape.hidden * element * sequences * mean_context
+    return 1000 * (weight_bytes + kv_bytes) / (bandwidth_gbs * 1e9)
+
+
+def measured_bandwidth_gbs(device: str) -> float:
+    """Copy bandwidth (read + write) of a large tensor copy on ``device``."""
+    source = torch.empty(64 * 2**20, dtype=torch.float32, device=device).fill_(1.0)
+    target = torch.empty_like(source)
+    for _ in range(2):
+        target.copy_(source)
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(5):
+        target.copy_(source)
+    _sync(device)
+    return 5 * 2 * source.numel() * 4 / (time.perf_counter() - start) / 1e9
+
+
+def plain_generate(model, tokenizer, texts: list[str], shape: Shape, new_tokens: int) -> float:
+    """Seconds for one ``model.generate`` call: ``texts`` x ``shape.samples`` sampled sequences."""
+    batch = tokenizer(texts, return_tensors="pt", padding=True).to(model.device)
+    _sync(model.device.type)
+    start = time.perf_counter()
+    with torch.inference_mode():
+        model.generate(
+            **batch,
+            do_sample=True,
+            num_return_sequences=shape.samples,
+            max_new_tokens=new_tokens,
+            min_new_tokens=new_tokens,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+    _sync(model.device.type)
+    return time.perf_counter() - start
+
+
+def scheduled(engine: HFEngine, texts: list[str], shape: Shape, new_tokens: int) -> tuple[float, list[int]]:
+    """Seconds for ``len(texts)`` threads to each get ``shape.samples`` samples via one scheduler."""
+    params = SamplingParams(max_new_tokens=new_tokens, stop=("\n---",))
+    scheduler = BatchScheduler(engine, params, SchedulerConfig(max_batch_size=len(texts) * shape.samples, max_wait_ms=50))
+    barrier = threading.Barrier(len(texts) + 1)
+    threads = [threading.Thread(target=lambda t=t: (barrier.wait(), scheduler.sample(t, shape.samples))) for t in texts]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    _sync(engine.device.type)
+    seconds = time.perf_counter() - start
+    scheduler.close(close_engine=False)
+    return seconds, scheduler.stats.batch_sequences
+
+
+def measure(case: str, run, sequences: int, shape: Shape, model, bandwidth: float) -> Measurement:
+    """Warm up, then time ``run(new_tokens)`` for the full length and for prefill alone."""
+    run(shape.new_tokens)
+    seconds = run(shape.new_tokens)
+    prefill = run(1)
+    return Measurement(case, sequences, seconds, prefill, shape.new_tokens, roofline_ms(model, shape, sequences, bandwidth))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the four cases and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    cuda = torch.cuda.is_available()
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="7b" if cuda else "tiny")
+    parser.add_argument("--device", default="cuda" if cuda else "cpu")
+    parser.add_argument("--bandwidth-gbs", type=float, default=None, help="memory bandwidth for the roofline (default: measured)")
+    parser.add_argument("--max-searches", type=int, default=None, help="largest concurrency tried in (d) (default: 128 on GPU, 16 on CPU)")
+    parser.add_argument("--decode", choices=["static", "dynamic"], default=None, help="engine decode (default: static on CUDA, dynamic on CPU)")
+    parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="compiled decode step (default: on CUDA)")
+    parser.add_argument("--new-tokens", type=int, default=None)
+    parser.add_argument("--prompt-tokens", type=int, default=None)
+    args = parser.parse_args(argv)
+
+    shape = CONFIGS[args.config]
+    shape = replace(shape, new_tokens=args.new_tokens or shape.new_tokens, prompt_tokens=args.prompt_tokens or shape.prompt_tokens)
+    dtype = torch.bfloat16 if args.device.startswith("cuda") else torch.float32
+    torch.manual_seed(0)
+    model, tokenizer = build(shape, args.device, dtype)
+    bandwidth = args.bandwidth_gbs or measured_bandwidth_gbs(args.device)
+    engine = HFEngine(model, tokenizer, HFEngineConfig(decode=args.decode, compile=args.compile, seed=0))
+    console = Console(width=140)
+    console.print(
+        f"config {args.config}: {sum(p.numel() for p in model.parameters()) / 1e6:.0f}M params, {dtype}, "
+        f"prompt {shape.prompt_tokens} + {shape.new_tokens} new tokens, k={shape.samples}; device {_device_name(args.device)}; "
+        f"engine decode={engine.decode}, compiled={engine._step is not engine._forward_step}; bandwidth {bandwidth:.0f} GB/s; "
+        f"torch {torch.__version__}"
+    )
+
+    one = prompts(shape, 1, seed=1)
+    many = prompts(shape, shape.searches, seed=2)
+    k, n = shape.samples, shape.searches * shape.samples
+    results = [
+        measure("(a) generate, 1 expansion", lambda t: plain_generate(model, tokenizer, one, shape, t), k, shape, model, bandwidth),
+        measure(f"(b) generate, {shape.searches} searches", lambda t: plain_generate(model, tokenizer, many, shape, t), n, shape, model, bandwidth),
+        measure(f"(c) engine+scheduler, {shape.searches} searches", lambda t: scheduled(engine, many, shape, t)[0], n, shape, model, bandwidth),
+    ]
+    best = _largest_fitting(engine, shape, model, bandwidth, args.max_searches or (128 if cuda else 16))
+    if best is not None:
+        results.append(best)
+    _print_table(console, results)
+
+
+def _largest_fitting(engine, shape, model, bandwidth, limit: int) -> Measurement | None:
+    """(d): double the concurrency from 2 x searches up to ``limit`` while it fits in memory."""
+    best = None
+    searches = shape.searches * 2
+    while searches <= limit:
+        texts = prompts(shape, searches, seed=searches)
+        try:
+            best = measure(
+                f"(d) engine+scheduler, {searches} searches",
+                lambda t: scheduled(engine, texts, shape, t)[0],
+                searches * shape.samples,
+                shape,
+                model,
+                bandwidth,
+            )
+        except torch.OutOfMemoryError:
+            break
+        finally:
+            engine.close()
+        searches *= 2
+    return best
+
+
+def _print_table(console: Console, results: list[Measurement]) -> None:
+    table = Table(title="generation throughput")
+    for column in ("case", "sequences", "tokens/s", "ms/step", "roofline ms/step", "% roofline", "vs (a)"):
+        table.add_column(column, justify="left" if column == "case" else "right")
+    base = results[0].tokens_per_s
+    for m in results:
+        table.add_row(
+            m.case,
+            str(m.sequences),
+            f"{m.tokens_per_s:,.0f}",
+            f"{m.step_ms:.1f}",
+            f"{m.roofline_ms:.1f}",
+            f"{100 * m.roofline_ms / m.step_ms:.0f}%",
+            f"{m.tokens_per_s / base:.1f}x",
+        )
+    console.print(table)
+
+
+def _sync(device: str) -> None:
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def _device_name(device: str) -> str:
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(device)
+    return f"{platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)"
+
+
+if __name__ == "__main__":
+    main()
