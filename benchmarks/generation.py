@@ -30,22 +30,19 @@ import torch
 from rich.console import Console
 from rich.table import Table
 from tokenizers import Tokenizer, models, pre_tokenizers
-from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
 from prover.generators.engine import SamplingParams
 from prover.generators.hf_engine import HFEngine, HFEngineConfig
 from prover.generators.scheduler import BatchScheduler, SchedulerConfig
+from prover.generators.tiny_model import LlamaShape
 
 
 @dataclass(frozen=True)
 class Shape:
     """Model shape and workload of one benchmark configuration."""
 
-    hidden: int
-    intermediate: int
-    layers: int
-    heads: int
-    vocab: int = 32000
+    model: LlamaShape
     prompt_tokens: int = 256
     new_tokens: int = 64
     samples: int = 8
@@ -54,9 +51,9 @@ class Shape:
 
 CONFIGS = {
     # Llama-2-7B (Llemma 7B's shape).
-    "7b": Shape(hidden=4096, intermediate=11008, layers=32, heads=32),
+    "7b": Shape(LlamaShape(32000, 4096, 11008, num_layers=32, num_heads=32, num_kv_heads=32)),
     # Small enough for two CPU cores, same proportions of work.
-    "tiny": Shape(hidden=512, intermediate=1376, layers=4, heads=8, prompt_tokens=128, new_tokens=32),
+    "tiny": Shape(LlamaShape(32000, 512, 1376, num_layers=4, num_heads=8, num_kv_heads=8), prompt_tokens=128, new_tokens=32),
 }
 
 
@@ -82,31 +79,20 @@ class Measurement:
 
 def build(shape: Shape, device: str, dtype: torch.dtype) -> tuple[LlamaForCausalLM, PreTrainedTokenizerFast]:
     """A random-weight Llama of ``shape`` and a word-level tokenizer where ``"t<i>"`` is token ``i``."""
-    config = LlamaConfig(
-        vocab_size=shape.vocab,
-        hidden_size=shape.hidden,
-        intermediate_size=shape.intermediate,
-        num_hidden_layers=shape.layers,
-        num_attention_heads=shape.heads,
-        num_key_value_heads=shape.heads,
-        max_position_embeddings=4096,
-        bos_token_id=None,
-        eos_token_id=None,
-        pad_token_id=0,
-    )
+    config = shape.model.config(bos_token_id=None, eos_token_id=None, pad_token_id=0)
     with torch.device(device):
         model = LlamaForCausalLM._from_config(config, dtype=dtype, attn_implementation="sdpa")
-    vocab = {f"t{i}": i for i in range(shape.vocab)}
+    vocab = {f"t{i}": i for i in range(shape.model.vocab_size)}
     core = Tokenizer(models.WordLevel(vocab, unk_token="t1"))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="t0", unk_token="t1")
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="t0", unk_token="t1", padding_side="left")
     return model.eval(), tokenizer
 
 
 def prompts(shape: Shape, count: int, seed: int) -> list[str]:
     """``count`` random prompts of ``shape.prompt_tokens`` tokens."""
     rng = torch.Generator().manual_seed(seed)
-    ids = torch.randint(2, shape.vocab, (count, shape.prompt_tokens), generator=rng)
+    ids = torch.randint(2, shape.model.vocab_size, (count, shape.prompt_tokens), generator=rng)
     return [" ".join(f"t{i}" for i in row.tolist()) for row in ids]
 
 
@@ -115,7 +101,9 @@ def roofline_ms(model: LlamaForCausalLM, shape: Shape, sequences: int, bandwidth
     weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
     element = next(model.parameters()).element_size()
     mean_context = shape.prompt_tokens + shape.new_tokens / 2
-    kv_bytes = 2 * shape.layers * shape.hidden * element * sequences * mean_context
+    m = shape.model
+    kv_width = m.num_kv_heads * (m.hidden_size // m.num_heads)
+    kv_bytes = 2 * m.num_layers * kv_width * element * sequences * mean_context
     return 1000 * (weight_bytes + kv_bytes) / (bandwidth_gbs * 1e9)
 
 
@@ -202,7 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     console.print(
         f"config {args.config}: {sum(p.numel() for p in model.parameters()) / 1e6:.0f}M params, {dtype}, "
         f"prompt {shape.prompt_tokens} + {shape.new_tokens} new tokens, k={shape.samples}; device {_device_name(args.device)}; "
-        f"engine decode={engine.decode}, compiled={engine._step is not engine._forward_step}; bandwidth {bandwidth:.0f} GB/s; "
+        f"engine decode={engine.decode}, compiled={engine._compiled}; bandwidth {bandwidth:.0f} GB/s; "
         f"torch {torch.__version__}"
     )
 

@@ -96,7 +96,12 @@ class HFEngine(Engine):
         self.stop_check_every = config.stop_check_every or (8 if on_cuda else 1)
         self.pad_id = _pad_id(tokenizer)
         self.eos_id = tokenizer.eos_token_id
-        self._step = torch.compile(self._forward_step, mode="reduce-overhead") if use_compile else self._forward_step
+        self._compiled = use_compile
+        self._step = self._forward_step
+        if use_compile:
+            # One graph per (padded batch, cache bucket): allow more than dynamo's default of 8.
+            torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
+            self._step = torch.compile(self._forward_step, mode="reduce-overhead")
         self._static_caches: dict[tuple[int, int], StaticCache] = {}
         self._generator = torch.Generator(device=self.device)
         if config.seed is not None:
@@ -175,6 +180,8 @@ class HFEngine(Engine):
                 break
             full_mask[:, length + t] = 1
             step_mask = full_mask if self.decode == "static" else full_mask[:, : length + t + 1]
+            if self._compiled:
+                torch.compiler.cudagraph_mark_step_begin()  # the previous step's outputs are consumed
             logits = self._step(token[:, None], step_mask, next_pos + t, cache).float()
         return tokens[:batch, :steps].cpu(), logps[:batch, :steps].cpu(), rows
 

@@ -18,8 +18,9 @@ import argparse
 import json
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from prover.generators.prompting import PROMPT_DIR, PromptTemplate
 
@@ -31,16 +32,40 @@ TINY_TACTICS = PROMPT_DIR / "tiny_model_tactics.json"
 
 
 @dataclass(frozen=True)
-class TinyModelConfig:
-    """Shape of the tiny model and how long to train it."""
+class LlamaShape:
+    """The sizes of a Llama-architecture model (also used by the generation benchmark)."""
 
-    vocab_size: int = 2048
-    hidden_size: int = 64
-    intermediate_size: int = 176
-    num_layers: int = 2
-    num_heads: int = 4
-    num_kv_heads: int = 2
+    vocab_size: int
+    hidden_size: int
+    intermediate_size: int
+    num_layers: int
+    num_heads: int
+    num_kv_heads: int
     max_positions: int = 4096
+
+    def config(self, **special: Any):
+        """A ``LlamaConfig`` of this shape; ``special`` sets token ids and other extras."""
+        from transformers import LlamaConfig
+
+        return LlamaConfig(
+            vocab_size=self.vocab_size,
+            hidden_size=self.hidden_size,
+            intermediate_size=self.intermediate_size,
+            num_hidden_layers=self.num_layers,
+            num_attention_heads=self.num_heads,
+            num_key_value_heads=self.num_kv_heads,
+            max_position_embeddings=self.max_positions,
+            **special,
+        )
+
+
+@dataclass(frozen=True)
+class TinyModelConfig:
+    """Shape of the tiny model (``vocab_size`` is the tokenizer's target) and how long to train it."""
+
+    shape: LlamaShape = LlamaShape(
+        vocab_size=2048, hidden_size=64, intermediate_size=176, num_layers=2, num_heads=4, num_kv_heads=2
+    )
     coq_text_bytes: int = 2_000_000
     train_steps: int = 120
     batch_size: int = 8
@@ -78,7 +103,7 @@ def train_tokenizer(config: TinyModelConfig = TinyModelConfig()):
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=config.vocab_size,
+        vocab_size=config.shape.vocab_size,
         special_tokens=specials,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
@@ -92,20 +117,13 @@ def train_tokenizer(config: TinyModelConfig = TinyModelConfig()):
 def build_tiny_model(out_dir: str | Path, config: TinyModelConfig = TinyModelConfig()) -> Path:
     """Build, optionally train, and save a tiny Llama model and tokenizer in ``out_dir``."""
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import LlamaForCausalLM
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
     tokenizer = train_tokenizer(config)
-    model_config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=config.hidden_size,
-        intermediate_size=config.intermediate_size,
-        num_hidden_layers=config.num_layers,
-        num_attention_heads=config.num_heads,
-        num_key_value_heads=config.num_kv_heads,
-        max_position_embeddings=config.max_positions,
+    model_config = replace(config.shape, vocab_size=len(tokenizer)).config(
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,

@@ -30,6 +30,6 @@ def test_corpus_falls_back_to_repository_text_without_coq(monkeypatch) -> None:
 def test_tokenizer_trains_on_repository_text_alone(monkeypatch) -> None:
     pytest.importorskip("transformers", reason="needs transformers")
     monkeypatch.setattr(tiny_model, "COQ_THEORIES", tiny_model.COQ_THEORIES / "not-installed")
-    tokenizer = tiny_model.train_tokenizer(tiny_model.TinyModelConfig(vocab_size=512))
+    tokenizer = tiny_model.train_tokenizer(tiny_model.TinyModelConfig(shape=tiny_model.LlamaShape(512, 64, 176, 2, 4, 2)))
     assert len(tokenizer) <= 512
     assert tokenizer.eos_token == "</s>" and tokenizer.pad_token == "<pad>"
