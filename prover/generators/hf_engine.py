@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,8 @@ class HFEngineConfig:
     ``decode`` is ``"static"`` (static cache, the GPU default) or ``"dynamic"``;
     ``compile`` turns on the compiled (CUDA-graph) decode step, default on CUDA.
     Static caches are sized in multiples of ``cache_bucket`` tokens and the
-    decode batch is padded to a power of two, so compiled graphs are reused.
+    decode batch is padded to a power of two, so compiled graphs are reused;
+    the ``max_static_caches`` most recently used shapes keep their cache.
     """
 
     device: str | None = None
@@ -46,6 +48,7 @@ class HFEngineConfig:
     decode: str | None = None
     compile: bool | None = None
     cache_bucket: int = 64
+    max_static_caches: int = 2
     stop_check_every: int | None = None
     max_prompt_tokens: int | None = None
     seed: int | None = None
@@ -102,7 +105,7 @@ class HFEngine(Engine):
             # One graph per (padded batch, cache bucket): allow more than dynamo's default of 8.
             torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
             self._step = torch.compile(self._forward_step, mode="reduce-overhead")
-        self._static_caches: dict[tuple[int, int], StaticCache] = {}
+        self._static_caches: OrderedDict[tuple[int, int], StaticCache] = OrderedDict()
         self._generator = torch.Generator(device=self.device)
         if config.seed is not None:
             self._generator.manual_seed(config.seed)
@@ -193,15 +196,17 @@ class HFEngine(Engine):
     def _static_cache(self, prefill: DynamicCache, index: torch.Tensor, batch: int, total: int, length: int) -> StaticCache:
         """A reused static cache of shape (batch, total) holding each row's prompt KV."""
         key = (batch, total)
-        cache = self._static_caches.get(key)
+        cache = self._static_caches.pop(key, None)
         if cache is None:
+            while len(self._static_caches) >= max(1, self.config.max_static_caches):
+                self._static_caches.popitem(last=False)
             cache = StaticCache(config=self.model.config, max_cache_len=total)
             first = prefill.layers[0].keys
             cache.early_initialization(batch, first.shape[1], first.shape[-1], first.dtype, self.device)
-            self._static_caches[key] = cache
+        self._static_caches[key] = cache
         for static, dynamic in zip(cache.layers, prefill.layers):
-            static.keys.zero_()
-            static.values.zero_()
+            static.keys[:, :, length:].zero_()
+            static.values[:, :, length:].zero_()
             static.keys[:, :, :length].copy_(dynamic.keys.index_select(0, index))
             static.values[:, :, :length].copy_(dynamic.values.index_select(0, index))
             static.cumulative_length.fill_(length)

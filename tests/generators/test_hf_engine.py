@@ -65,7 +65,9 @@ def test_completion_stops_at_the_stop_sequence(tiny_engine: HFEngine) -> None:
 
 
 def test_static_cache_decoding_matches_dynamic(tiny_model_dir) -> None:
-    static = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", decode="static", compile=False, seed=0))
+    static = HFEngine.load(
+        str(tiny_model_dir), HFEngineConfig(device="cpu", decode="static", compile=False, max_static_caches=1, seed=0)
+    )
     dynamic = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", decode="dynamic", seed=0))
     requests = [Request(COQ.render(g), n) for g, n in zip(GOALS, (2, 1, 3))]
     a, b = static.sample(requests, GREEDY), dynamic.sample(requests, GREEDY)
@@ -73,9 +75,11 @@ def test_static_cache_decoding_matches_dynamic(tiny_model_dir) -> None:
     for ra, rb in zip(a, b):
         for sa, sb in zip(ra, rb):
             assert sa.logprob == pytest.approx(sb.logprob, abs=1e-4)
-    # a second call of another shape reuses nothing stale from the first
+    # calls of other shapes evict and rebuild caches without reusing anything stale
     again = static.sample(requests[:1], GREEDY)
     assert [s.text for s in again[0]] == [s.text for s in a[0]]
+    assert [[s.text for s in r] for r in static.sample(requests, GREEDY)] == [[s.text for s in r] for r in a]
+    assert len(static._static_caches) == 1
 
 
 def test_a_fixed_seed_reproduces_samples(tiny_model_dir) -> None:
