@@ -128,9 +128,9 @@ class HFEngine(Engine):
         """``request.n`` samples for every request, decoded in one batch."""
         if not requests:
             return []
-        with self._lock, torch.inference_mode():
+        with self._lock, torch.inference_mode():  # the lock also guards the (stateful) fast tokenizer
             tokens, logps, rows = self._generate(requests, params)
-        return self._collect(requests, tokens, logps, rows, params)
+            return self._collect(requests, tokens, logps, rows, params)
 
     # -- the decode loop ----------------------------------------------------------------
 

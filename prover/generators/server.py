@@ -51,6 +51,8 @@ class CompletionsService:
         prompts = body.get("prompt", "")
         prompts = [prompts] if isinstance(prompts, str) else list(prompts)
         n = int(body.get("n", 1))
+        if n < 1 or not prompts:
+            raise ValueError("need at least one prompt and n >= 1")
         scheduler = self.scheduler(params)
         futures = [scheduler.submit(prompt, n) for prompt in prompts]
         choices = []

@@ -39,8 +39,7 @@ def server(tiny_engine):
     yield service, f"http://127.0.0.1:{http.server_port}/v1"
     http.shutdown()
     http.server_close()
-    for scheduler in service._schedulers.values():
-        scheduler.close(close_engine=False)
+    service.close()  # the hf engine stays usable: close only drops its cached KV tensors
 
 
 def test_client_gets_the_engines_samples_and_logprobs(server, tiny_engine) -> None:
@@ -108,6 +107,8 @@ def test_unreachable_server_fails_after_retries() -> None:
 
 def test_server_errors_are_answered_as_http_errors(server) -> None:
     _, api_base = server
-    bad = httpx.post(f"{api_base}/completions", json={"prompt": "x", "n": "many"}, timeout=10)
-    assert bad.status_code == 400
-    assert "error" in bad.json()
+    for body in ({"prompt": "x", "n": "many"}, {"prompt": "x", "n": 0}, {"prompt": []}):
+        bad = httpx.post(f"{api_base}/completions", json=body, timeout=10)
+        assert bad.status_code == 400
+        assert "error" in bad.json()
+    assert httpx.post(f"{api_base}/completions", content=b"{not json", timeout=10).status_code == 400
