@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=SearchConfig.samples, help="tactics per expansion (default: %(default)s)")
     parser.add_argument("--time-limit", type=float, default=SearchConfig.time_limit, help="seconds per theorem (default: %(default)s)")
     parser.add_argument("--tactic-timeout", type=float, default=5.0, help="seconds per tactic (default: %(default)s)")
+    parser.add_argument("--baseline-timeout", type=float, default=60.0, help="seconds for the one combined tactic, which runs every automation in turn (default: %(default)s)")
     parser.add_argument("--limit", type=int, default=None, help="first N problems only (default: all)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel searches (default: %(default)s)")
     parser.add_argument("--out-dir", default="runs", help="folder for the two results files (default: %(default)s)")
@@ -54,7 +55,7 @@ def main() -> None:
             base, out=str(out / f"{args.split}-portfolio-b{args.budget}.jsonl")),
         "one combined automation tactic, once": replace(
             base, out=str(out / f"{args.split}-automation.jsonl"), generator=GeneratorConfig(name="automation"),
-            search=replace(base.search, budget=1, samples=1)),
+            search=replace(base.search, budget=1, samples=1), env_options={"timeout": args.baseline_timeout}),
     }
     table = Table(title=f"miniF2F {args.split} / {args.backend}: search vs automation "
                         f"({platform.node()}, {os.cpu_count()} cores, {args.workers} workers)")

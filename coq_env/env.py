@@ -66,6 +66,7 @@ class CoqEnv(ProofEnv):
     def __init__(
         self,
         timeout: float = 10.0,
+        memory_limit_mb: int | None = 6144,
         coqtop: str = "coqtop",
         coqc: str = "coqc",
         prelude: str | None = None,
@@ -75,7 +76,7 @@ class CoqEnv(ProofEnv):
         self.timeout = timeout
         self.setup_timeout = setup_timeout
         self.prelude = default_prelude() if prelude is None else prelude
-        self.session = CoqtopSession(coqtop)
+        self.session = CoqtopSession(coqtop, memory_limit_mb=memory_limit_mb)
         self.verifier = CoqVerifier(coqc=coqc, prelude=self.prelude, timeout=verify_timeout)
         self.restarts = 0
         self._base_state: int | None = None  # document state after the prelude
@@ -115,12 +116,18 @@ class CoqEnv(ProofEnv):
             for sentence in sentences:
                 reply = self.session.run(sentence, self.timeout)
                 if not reply.ok:
-                    if self.session.state != start:
+                    if "Out of memory" in reply.error:
+                        self._recover()  # coqtop survives the exception but not its heap
+                    elif self.session.state != start:
                         self.session.back_to(start, self.timeout)
                     return TacticError(reply.error)
         except SentenceTimeout:
             self._recover()
             return Timeout(self.timeout)
+        except ProverCrashError as error:
+            # The tactic killed coqtop (e.g. out of memory): restart, and the search goes on.
+            self._recover()
+            return TacticError(f"coqtop crashed on this tactic: {error}")
         coq_state = self.session.state
         shown = self.session.run("Show.", self.timeout)
         display = parse_display(shown.output)

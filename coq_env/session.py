@@ -13,6 +13,7 @@ contract for a tool meant to outlive one Coq version.
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -70,11 +71,12 @@ class CoqtopSession:
     :class:`~prover.env.ProverCrashError`.
     """
 
-    def __init__(self, executable: str = "coqtop", args: tuple[str, ...] = ()) -> None:
+    def __init__(self, executable: str = "coqtop", args: tuple[str, ...] = (), memory_limit_mb: int | None = 6144) -> None:
         if shutil.which(executable) is None:
             raise ProverNotInstalledError(INSTALL_HINT)
         self.executable = executable
         self.args = args
+        self.memory_limit_mb = memory_limit_mb
         self.state = 0
         self._process: pexpect.spawn | None = None
         self._workdir = tempfile.TemporaryDirectory(prefix="llemma-coqtop-")
@@ -87,9 +89,14 @@ class CoqtopSession:
     def start(self, timeout: float = 60.0) -> None:
         """(Re)start coqtop and wait for its first prompt."""
         self.kill()
+        command = shlex.join([self.executable, "-emacs", "-q", *self.args])
+        if self.memory_limit_mb:
+            # A runaway vm_compute must kill its own coqtop, not the machine's other workers.
+            # (ulimit in a shell rather than preexec_fn: the runner starts sessions from threads.)
+            command = f"ulimit -v {self.memory_limit_mb * 1024}; exec {command}"
         process = pexpect.spawn(
-            self.executable,
-            ["-emacs", "-q", *self.args],
+            "/bin/sh",
+            ["-c", command],
             encoding="utf-8",
             codec_errors="replace",
             echo=False,

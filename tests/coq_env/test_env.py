@@ -82,3 +82,17 @@ def test_one_process_serves_many_problems(coq_env):
         root = coq_env.open(problem)
         assert isinstance(coq_env.step(root.id, "lra"), Proved)
     assert coq_env.restarts == 0
+
+
+def test_a_tactic_that_exhausts_memory_restarts_coq_and_the_search_goes_on():
+    from coq_env import CoqEnv
+
+    env = CoqEnv(timeout=20, memory_limit_mb=1500)
+    try:
+        root = env.open(CONJ)
+        result = env.step(root.id, "let x := eval vm_compute in (Nat.pow 2 40) in idtac")
+        assert isinstance(result, TacticError) and "memory" in result.message.lower()
+        assert env.restarts == 1
+        assert isinstance(env.step(root.id, "intros"), Progress)
+    finally:
+        env.close()
