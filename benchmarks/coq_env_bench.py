@@ -50,7 +50,7 @@ def main() -> None:
 
     # 1. per-step latency
     raw, wrapped = [], []
-    base_state = session.state
+    base_state = env._path[-1][1]  # coqtop's state number of the `intros` node
     for i in range(args.repeats):
         session.back_to(base_state, 30)
         started = time.perf_counter()
