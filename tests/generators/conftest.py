@@ -14,7 +14,8 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("transformers", reason="the hf engine needs transformers (pip install .[hf])")
     from prover.generators.tiny_model import TinyModelConfig, build_tiny_model
 
-    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"), TinyModelConfig(train_steps=40, batch_size=4, coq_text_bytes=500_000))
+    config = TinyModelConfig(train_steps=60, batch_size=4, learning_rate=5e-3, coq_text_bytes=500_000)
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"), config)
 
 
 @pytest.fixture(scope="session")
