@@ -82,6 +82,10 @@ class BatchScheduler:
             self._closed = True
             self._queue.put(_CLOSE)
             self._worker.join()
+            while not self._queue.empty():  # submitted while closing: never served
+                item = self._queue.get_nowait()
+                if isinstance(item, _Pending):
+                    item.future.set_exception(RuntimeError("scheduler is closed"))
             if close_engine:
                 self.engine.close()
 
