@@ -142,7 +142,8 @@ def plain_generate(model, tokenizer, texts: list[str], shape: Shape, new_tokens:
 def scheduled(engine: HFEngine, texts: list[str], shape: Shape, new_tokens: int) -> tuple[float, list[int]]:
     """Seconds for ``len(texts)`` threads to each get ``shape.samples`` samples via one scheduler."""
     params = SamplingParams(max_new_tokens=new_tokens, stop=("\n---",))
-    scheduler = BatchScheduler(engine, params, SchedulerConfig(max_batch_size=len(texts) * shape.samples, max_wait_ms=50))
+    config = SchedulerConfig(max_batch_size=len(texts) * shape.samples, max_wait_ms=50)
+    scheduler = BatchScheduler(engine, params, config)
     barrier = threading.Barrier(len(texts) + 1)
     threads = [threading.Thread(target=lambda t=t: (barrier.wait(), scheduler.sample(t, shape.samples))) for t in texts]
     for thread in threads:
@@ -157,78 +158,93 @@ def scheduled(engine: HFEngine, texts: list[str], shape: Shape, new_tokens: int)
     return seconds, scheduler.stats.batch_sequences
 
 
-def measure(case: str, run, sequences: int, shape: Shape, model, bandwidth: float) -> Measurement:
-    """Warm up, then time ``run(new_tokens)`` for the full length and for prefill alone."""
-    run(shape.new_tokens)
-    seconds = run(shape.new_tokens)
-    prefill = run(1)
-    return Measurement(case, sequences, seconds, prefill, shape.new_tokens, roofline_ms(model, shape, sequences, bandwidth))
+@dataclass
+class Bench:
+    """The model under test, its engine, the workload and the bandwidth for the roofline."""
+
+    model: LlamaForCausalLM
+    tokenizer: PreTrainedTokenizerFast
+    engine: HFEngine
+    shape: Shape
+    bandwidth_gbs: float
+
+    def measure(self, case: str, run, sequences: int) -> Measurement:
+        """Warm up, then time ``run(new_tokens)`` for the full length and for prefill alone."""
+        run(self.shape.new_tokens)
+        seconds = run(self.shape.new_tokens)
+        prefill = run(1)
+        roofline = roofline_ms(self.model, self.shape, sequences, self.bandwidth_gbs)
+        return Measurement(case, sequences, seconds, prefill, self.shape.new_tokens, roofline)
+
+    def generate(self, texts: list[str]):
+        """A run of plain ``generate`` over ``texts``."""
+        return lambda new_tokens: plain_generate(self.model, self.tokenizer, texts, self.shape, new_tokens)
+
+    def scheduled(self, texts: list[str]):
+        """A run of our engine with one thread per text."""
+        return lambda new_tokens: scheduled(self.engine, texts, self.shape, new_tokens)[0]
+
+    def largest_fitting(self, limit: int) -> Measurement | None:
+        """(d): double the concurrency from 2 x searches up to ``limit`` while it fits in memory."""
+        best = None
+        searches = self.shape.searches * 2
+        while searches <= limit:
+            texts = prompts(self.shape, searches, seed=searches)
+            try:
+                case = f"(d) engine+scheduler, {searches} searches"
+                best = self.measure(case, self.scheduled(texts), searches * self.shape.samples)
+            except torch.OutOfMemoryError:
+                break
+            finally:
+                self.engine.close()
+            searches *= 2
+        return best
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the four cases and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     cuda = torch.cuda.is_available()
-    parser.add_argument("--config", choices=sorted(CONFIGS), default="7b" if cuda else "tiny")
-    parser.add_argument("--device", default="cuda" if cuda else "cpu")
-    parser.add_argument("--bandwidth-gbs", type=float, default=None, help="memory bandwidth for the roofline (default: measured)")
-    parser.add_argument("--max-searches", type=int, default=None, help="largest concurrency tried in (d) (default: 128 on GPU, 16 on CPU)")
-    parser.add_argument("--decode", choices=["static", "dynamic"], default=None, help="engine decode (default: static on CUDA, dynamic on CPU)")
-    parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="compiled decode step (default: on CUDA)")
-    parser.add_argument("--new-tokens", type=int, default=None)
-    parser.add_argument("--prompt-tokens", type=int, default=None)
+    add = parser.add_argument
+    add("--config", choices=sorted(CONFIGS), default="7b" if cuda else "tiny")
+    add("--device", default="cuda" if cuda else "cpu")
+    add("--bandwidth-gbs", type=float, default=None, help="memory bandwidth for the roofline (default: measured)")
+    add("--max-searches", type=int, default=None, help="largest concurrency tried in (d) (default: 128 on GPU, 16 on CPU)")
+    add("--decode", choices=["static", "dynamic"], default=None, help="engine decode (default: static on CUDA, dynamic on CPU)")
+    add("--compile", action=argparse.BooleanOptionalAction, default=None, help="compiled decode step (default: on CUDA)")
+    add("--new-tokens", type=int, default=None)
+    add("--prompt-tokens", type=int, default=None)
     args = parser.parse_args(argv)
 
     shape = CONFIGS[args.config]
-    shape = replace(shape, new_tokens=args.new_tokens or shape.new_tokens, prompt_tokens=args.prompt_tokens or shape.prompt_tokens)
+    shape = replace(
+        shape, new_tokens=args.new_tokens or shape.new_tokens, prompt_tokens=args.prompt_tokens or shape.prompt_tokens
+    )
     dtype = torch.bfloat16 if args.device.startswith("cuda") else torch.float32
     torch.manual_seed(0)
     model, tokenizer = build(shape, args.device, dtype)
-    bandwidth = args.bandwidth_gbs or measured_bandwidth_gbs(args.device)
     engine = HFEngine(model, tokenizer, HFEngineConfig(decode=args.decode, compile=args.compile, seed=0))
+    bench = Bench(model, tokenizer, engine, shape, args.bandwidth_gbs or measured_bandwidth_gbs(args.device))
     console = Console(width=140)
     console.print(
         f"config {args.config}: {sum(p.numel() for p in model.parameters()) / 1e6:.0f}M params, {dtype}, "
-        f"prompt {shape.prompt_tokens} + {shape.new_tokens} new tokens, k={shape.samples}; device {_device_name(args.device)}; "
-        f"engine decode={engine.decode}, compiled={engine._compiled}; bandwidth {bandwidth:.0f} GB/s; "
-        f"torch {torch.__version__}"
+        f"prompt {shape.prompt_tokens} + {shape.new_tokens} new tokens, k={shape.samples}; "
+        f"device {_device_name(args.device)}; engine decode={engine.decode}, compiled={engine._compiled}; "
+        f"bandwidth {bench.bandwidth_gbs:.0f} GB/s; torch {torch.__version__}"
     )
 
     one = prompts(shape, 1, seed=1)
     many = prompts(shape, shape.searches, seed=2)
     k, n = shape.samples, shape.searches * shape.samples
     results = [
-        measure("(a) generate, 1 expansion", lambda t: plain_generate(model, tokenizer, one, shape, t), k, shape, model, bandwidth),
-        measure(f"(b) generate, {shape.searches} searches", lambda t: plain_generate(model, tokenizer, many, shape, t), n, shape, model, bandwidth),
-        measure(f"(c) engine+scheduler, {shape.searches} searches", lambda t: scheduled(engine, many, shape, t)[0], n, shape, model, bandwidth),
+        bench.measure("(a) generate, 1 expansion", bench.generate(one), k),
+        bench.measure(f"(b) generate, {shape.searches} searches", bench.generate(many), n),
+        bench.measure(f"(c) engine+scheduler, {shape.searches} searches", bench.scheduled(many), n),
     ]
-    best = _largest_fitting(engine, shape, model, bandwidth, args.max_searches or (128 if cuda else 16))
+    best = bench.largest_fitting(args.max_searches or (128 if cuda else 16))
     if best is not None:
         results.append(best)
     _print_table(console, results)
-
-
-def _largest_fitting(engine, shape, model, bandwidth, limit: int) -> Measurement | None:
-    """(d): double the concurrency from 2 x searches up to ``limit`` while it fits in memory."""
-    best = None
-    searches = shape.searches * 2
-    while searches <= limit:
-        texts = prompts(shape, searches, seed=searches)
-        try:
-            best = measure(
-                f"(d) engine+scheduler, {searches} searches",
-                lambda t: scheduled(engine, texts, shape, t)[0],
-                searches * shape.samples,
-                shape,
-                model,
-                bandwidth,
-            )
-        except torch.OutOfMemoryError:
-            break
-        finally:
-            engine.close()
-        searches *= 2
-    return best
 
 
 def _print_table(console: Console, results: list[Measurement]) -> None:
