@@ -55,14 +55,21 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--model", default=None, help="HF hub id or local path of a causal LM (e.g. EleutherAI/llemma_7b); selects a model generator")
     gen.add_argument("--engine", default="hf", choices=["hf", "vllm", "openai"], help="model engine for --model (default: %(default)s)")
     gen.add_argument("--api-base", default=None, help="base URL of an OpenAI-compatible server, for --engine openai")
-    gen.add_argument("--temperature", type=float, default=None, help="sampling temperature for model generators (default: the engine's)")
+    gen.add_argument("--temperature", type=float, default=None, help="sampling temperature for model generators (default: 1.0)")
+    gen.add_argument("--max-new-tokens", type=int, default=None, help="longest tactic, in tokens (default: 64)")
+    gen.add_argument("--max-batch-size", type=int, default=None, help="sequences per batched engine call across searches (default: 64)")
+    gen.add_argument("--max-wait-ms", type=float, default=None, help="how long the scheduler waits to fill a batch (default: 5)")
+    gen.add_argument("--device", default=None, help="torch device for --engine hf (default: cuda if available, else cpu)")
+    gen.add_argument("--dtype", default=None, help="model dtype for --engine hf, e.g. bfloat16 (default: bf16 on GPU, fp32 on CPU)")
+    gen.add_argument("--seed", type=int, default=None, help="sampling seed for model generators (default: none)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout as well")
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Turn parsed options into a :class:`RunConfig` (one place, one to one)."""
-    options = {key: value for key, value in {"api_base": args.api_base, "temperature": args.temperature}.items() if value is not None}
+    model_options = ("api_base", "temperature", "max_new_tokens", "max_batch_size", "max_wait_ms", "device", "dtype", "seed")
+    options = {key: getattr(args, key) for key in model_options if getattr(args, key) is not None}
     return RunConfig(
         benchmark=args.benchmark,
         backend=args.backend,
