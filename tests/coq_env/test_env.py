@@ -96,3 +96,13 @@ def test_a_tactic_that_exhausts_memory_restarts_coq_and_the_search_goes_on():
         assert isinstance(env.step(root.id, "intros"), Progress)
     finally:
         env.close()
+
+
+def test_the_automation_baseline_runs_under_nat_only_and_real_headers(coq_env):
+    # Every alternative of the combined tactic must exist under every header (the prelude
+    # provides ring and field), or Coq rejects the whole tactic before trying any of it.
+    nat = coq_problem("natc", "Theorem natc : (2 ^ 10) mod 7 = 2.", header="Require Import Arith.\n")
+    real = coq_problem("realc", "Theorem realc : forall x : R, x > 2 -> 2 * x > 4.")
+    for problem in (nat, real):
+        root = coq_env.open(problem)
+        assert isinstance(coq_env.step(root.id, coq_env.automation()), Proved), problem.name

@@ -27,6 +27,6 @@ def test_factory_builds_coq_portfolio_and_automation():
     tactics = [s.tactic for s in portfolio.generate("g", 100)]
     assert tactics[0] == "intros" and "lra" in tactics and "sauto" in tactics
     baseline = build_generator(GeneratorConfig(name="automation"), "coq").generate("g", 1)
-    assert len(baseline) == 1 and baseline[0].tactic.startswith("intros; first [")
+    assert len(baseline) == 1 and baseline[0].tactic.startswith("intros; solve [")
     with pytest.raises(ValueError):
         build_generator(GeneratorConfig(name="replay"), "coq")
