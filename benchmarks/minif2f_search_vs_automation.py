@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--out-dir", default="runs", help="folder for the two results files (default: %(default)s)")
     args = parser.parse_args()
 
-    console = Console()
+    console = Console(width=max(120, Console().width))
     base = RunConfig(
         backend=args.backend,
         split=args.split,
