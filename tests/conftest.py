@@ -15,6 +15,10 @@ requires_coq = pytest.mark.skipif(
 
 REALS = "Require Import Reals.\nOpen Scope R_scope.\n"
 
+#: A tactic that never ends: binary iteration, constant memory and stack, ~10^11 steps.
+#: (A recursive Ltac loop is no good: it overflows the stack, fast or slow by machine.)
+LOOP = "let x := eval vm_compute in (Pos.iter Pos.succ 1%positive 100000000000%positive) in idtac"
+
 
 def coq_problem(name: str, statement: str, header: str = REALS) -> Problem:
     """A Coq problem with the usual miniF2F real-number header."""

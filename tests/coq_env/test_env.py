@@ -3,12 +3,11 @@
 import pytest
 
 from prover.env import ProblemSetupError, Progress, Proved, TacticError, Timeout, UnknownStateError
-from tests.conftest import coq_problem, requires_coq
+from tests.conftest import LOOP, coq_problem, requires_coq
 
 pytestmark = requires_coq
 
 CONJ = coq_problem("conj", "Theorem conj : forall (n : nat) (x : R), (n + 0 = n)%nat /\\ x + 0 = x.")
-LOOP = "let rec f x := f x in f tt"
 
 
 def test_open_gives_structured_goal(coq_env):

@@ -6,7 +6,7 @@ from prover.env import Proved
 from prover.generators.portfolio import PortfolioGenerator
 from prover.generators.replay import ReplayGenerator
 from prover.search import SearchConfig, search
-from tests.conftest import coq_problem, requires_coq
+from tests.conftest import LOOP, coq_problem, requires_coq
 
 pytestmark = requires_coq
 
@@ -49,7 +49,7 @@ def test_budget_counts_expansions(coq_env):
 
 
 def test_failures_and_a_hanging_tactic_leave_the_search_running(coq_env):
-    tactics = ["let rec f x := f x in f tt", "this is garbage ((", "intros", "split", "lia", "lra"]
+    tactics = [LOOP, "this is garbage ((", "intros", "split", "lia", "lra"]
     result = search(CONJ, coq_env, ReplayGenerator(tactics), SearchConfig(budget=10),
                     accept=lambda proof: coq_env.verify(CONJ, proof))
     assert result.proved and result.verdict.ok
