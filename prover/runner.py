@@ -181,10 +181,13 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def summary_table(records: list[dict[str, Any]], title: str = "Results") -> Table:
-    """A rich table of :func:`summarize` per split and overall."""
+    """A rich table of :func:`summarize` per split and overall.
+
+    ``unverified``: proofs the search found that the fresh-process re-check refused.
+    """
     table = Table(title=title)
-    for column in ("split", "problems", "verified", "pass rate", "skipped", "errors", "proved, not verified", "search time (s)"):
-        table.add_column(column, justify="right" if column != "split" else "left")
+    for column in ("split", "problems", "verified", "pass rate", "skipped", "errors", "unverified", "time (s)"):
+        table.add_column(column, justify="right" if column != "split" else "left", no_wrap=True)
     splits = sorted({r.get("split", "") for r in records})
     for label, subset in [(s, [r for r in records if r.get("split") == s]) for s in splits] + [("all", records)]:
         if label == "all" and len(splits) == 1:
