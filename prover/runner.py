@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
@@ -185,9 +186,9 @@ def summary_table(records: list[dict[str, Any]], title: str = "Results") -> Tabl
 
     ``unverified``: proofs the search found that the fresh-process re-check refused.
     """
-    table = Table(title=title)
+    table = Table(title=title, box=box.SIMPLE_HEAD)
     for column in ("split", "problems", "verified", "pass rate", "skipped", "errors", "unverified", "time (s)"):
-        table.add_column(column, justify="right" if column != "split" else "left", no_wrap=True)
+        table.add_column(column, justify="right" if column != "split" else "left")
     splits = sorted({r.get("split", "") for r in records})
     for label, subset in [(s, [r for r in records if r.get("split") == s]) for s in splits] + [("all", records)]:
         if label == "all" and len(splits) == 1:
