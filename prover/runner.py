@@ -188,7 +188,7 @@ def summary_table(records: list[dict[str, Any]], title: str = "Results") -> Tabl
     """
     table = Table(title=title, box=box.SIMPLE_HEAD)
     for column in ("split", "problems", "verified", "pass rate", "skipped", "errors", "unverified", "time (s)"):
-        table.add_column(column, justify="right" if column != "split" else "left")
+        table.add_column(column, justify="right" if column != "split" else "left", min_width=len(column))
     splits = sorted({r.get("split", "") for r in records})
     for label, subset in [(s, [r for r in records if r.get("split") == s]) for s in splits] + [("all", records)]:
         if label == "all" and len(splits) == 1:
