@@ -184,10 +184,11 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
 def summary_table(records: list[dict[str, Any]], title: str = "Results") -> Table:
     """A rich table of :func:`summarize` per split and overall.
 
-    ``unverified``: proofs the search found that the fresh-process re-check refused.
+    ``rate``: verified over problems; ``refused``: problems where the search found a proof
+    that the fresh-process re-check refused; ``seconds``: summed per-problem wall time.
     """
     table = Table(title=title, box=box.SIMPLE_HEAD)
-    for column in ("split", "problems", "verified", "pass rate", "skipped", "errors", "unverified", "time (s)"):
+    for column in ("split", "problems", "verified", "rate", "skipped", "errors", "refused", "seconds"):
         table.add_column(column, justify="right" if column != "split" else "left", min_width=len(column))
     splits = sorted({r.get("split", "") for r in records})
     for label, subset in [(s, [r for r in records if r.get("split") == s]) for s in splits] + [("all", records)]:
