@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
-from coq_env.goals import parse_display, parse_goal, parse_target_only
+from coq_env.goals import GoalDisplay, parse_display, parse_goal, parse_target_only
 from coq_env.sentences import SentenceError, split_sentences, tactic_sentences, theorem_name
-from coq_env.session import CoqtopSession, SentenceTimeout
+from coq_env.session import CoqtopSession, Reply, SentenceTimeout
 from coq_env.verify import CoqVerifier
 from prover.generators.portfolio import parse_portfolio
 from prover.env import (
@@ -97,7 +97,7 @@ class CoqEnv(ProofEnv):
             root_state = self._load_problem(problem)
         except (SentenceError, SentenceTimeout) as error:
             raise ProblemSetupError(f"{problem.name}: {error or 'timed out'}") from error
-        state = self._read_state(root_state, self._new_id())
+        state = self._read_state(self._new_id())
         self._nodes[state.id] = _Node(None, (), state, 0)
         self._path.append((state.id, root_state))
         return state
@@ -234,7 +234,7 @@ class CoqEnv(ProofEnv):
             raise ProblemSetupError(f"{problem.name}: the statement did not open a proof")
         return self.session.state
 
-    def _run_all(self, text: str, what: str):
+    def _run_all(self, text: str, what: str) -> Reply | None:
         reply = None
         for sentence in split_sentences(text):
             reply = self.session.run(sentence.replace("\n", " "), self.setup_timeout)
@@ -242,11 +242,11 @@ class CoqEnv(ProofEnv):
                 raise ProblemSetupError(f"{what} rejected by Coq at {sentence[:80]!r}: {reply.error}")
         return reply
 
-    def _read_state(self, coq_state: int, state_id: int) -> State:
+    def _read_state(self, state_id: int) -> State:
         reply = self.session.run("Show.", self.timeout)
         return self._state_from(state_id, parse_display(reply.output), reply.text)
 
-    def _state_from(self, state_id: int, display, text: str) -> State:
+    def _state_from(self, state_id: int, display: GoalDisplay, text: str) -> State:
         goals: list[Goal] = []
         if display.first is not None:
             goals.append(display.first)

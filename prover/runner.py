@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -198,8 +198,3 @@ def summary_table(records: list[dict[str, Any]], title: str = "Results") -> Tabl
         table.add_row(label, str(stats["problems"]), str(stats["verified"]), f"{100 * stats['pass_rate']:.1f}%",
                       str(stats["skipped"]), str(stats["errors"]), str(stats["proved_unverified"]), f"{stats['wall_time']:.0f}")
     return table
-
-
-def config_dict(config: RunConfig) -> dict[str, Any]:
-    """The run configuration as plain data (for logs and reports)."""
-    return asdict(config)
