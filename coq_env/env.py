@@ -20,7 +20,6 @@ from coq_env.goals import GoalDisplay, parse_display, parse_goal, parse_target_o
 from coq_env.sentences import SentenceError, split_sentences, tactic_sentences, theorem_name
 from coq_env.session import CoqtopSession, Reply, SentenceTimeout
 from coq_env.verify import CoqVerifier
-from prover.generators.portfolio import parse_portfolio
 from prover.env import (
     Goal,
     Problem,
@@ -62,6 +61,7 @@ class CoqEnv(ProofEnv):
     """Coq 8.16 through ``coqtop -emacs``: one process, reused across problems."""
 
     name = "coq"
+    data_package = "coq_env.data"
 
     def __init__(
         self,
@@ -152,17 +152,6 @@ class CoqEnv(ProofEnv):
         """Stop coqtop."""
         self.session.kill()
         self._base_state = None
-
-    @classmethod
-    def portfolio(cls) -> list[tuple[str, float]]:
-        """Coq's portfolio (``data/portfolio.tsv``)."""
-        return parse_portfolio(_data("portfolio.tsv"))
-
-    @classmethod
-    def automation(cls) -> str:
-        """The combined automation tactic (``data/automation.txt``)."""
-        lines = [line for line in _data("automation.txt").splitlines() if line.strip() and not line.startswith("#")]
-        return lines[0]
 
     # -- document navigation -------------------------------------------------------
 

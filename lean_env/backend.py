@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 
 from lean_env.check import check_proof, proof_file
 from lean_env.errors import LeanError, ReplCrashError, ReplTimeoutError
@@ -22,7 +21,6 @@ from lean_env.goals import parse_goals
 from lean_env.install import locate
 from lean_env.pool import ReplConfig, ReplPool, ReplWorker
 from lean_env.protocol import Command, ProofStep, ProofStepResponse
-from prover.generators.portfolio import parse_portfolio
 from prover.env import (Problem, ProblemSetupError, ProofEnv, ProverCrashError, Progress, Proved,
                         State, StepResult, TacticError, Timeout, UnknownStateError, Verdict)
 
@@ -53,6 +51,7 @@ class LeanEnv(ProofEnv):
     """
 
     name = "lean"
+    data_package = "lean_env.data"
 
     def __init__(
         self,
@@ -128,16 +127,7 @@ class LeanEnv(ProofEnv):
         """The ``.lean`` file the check elaborates: header, statement, ``by`` and the tactics."""
         return proof_file(problem, proof)
 
-    @classmethod
-    def portfolio(cls) -> list[tuple[str, float]]:
-        """Lean's no-model tactic list (``data/portfolio.tsv``)."""
-        return parse_portfolio(_data("portfolio.tsv"))
 
-    @classmethod
-    def automation(cls) -> str:
-        """The combined automation tactic (``data/automation.txt``)."""
-        return next(line for line in _data("automation.txt").splitlines()
-                    if line.strip() and not line.startswith("#"))
 
     def close(self) -> None:
         """Stop every REPL process."""
@@ -187,10 +177,6 @@ class LeanEnv(ProofEnv):
             raise ProverCrashError(f"could not rebuild state {state_id} after a restart: "
                                    f"{exc}") from exc
         return self._nodes[state_id].proof_state
-
-
-def _data(name: str) -> str:
-    return resources.files("lean_env.data").joinpath(name).read_text("utf-8")
 
 
 def step_failure(reply: ProofStepResponse) -> str | None:

@@ -16,6 +16,7 @@ sound.
 from __future__ import annotations
 
 import abc
+from importlib import resources
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -148,15 +149,27 @@ class ProofEnv(abc.ABC):
         """The whole checkable file for ``proof``; backends override to add syntax."""
         return "\n".join([problem.header, problem.statement, *proof])
 
+    #: Package holding the backend's ``portfolio.tsv`` and ``automation.txt`` (e.g. ``"coq_env.data"``).
+    data_package: str = ""
+
     @classmethod
     def portfolio(cls) -> list[tuple[str, float]]:
-        """The backend's no-model tactic list with prior log-probabilities (data, not code)."""
-        return []
+        """The backend's no-model tactic list with prior log-probabilities (``portfolio.tsv``)."""
+        from prover.generators.portfolio import parse_portfolio
+
+        return parse_portfolio(cls._data_file("portfolio.tsv")) if cls.data_package else []
 
     @classmethod
     def automation(cls) -> str:
-        """One combined automation tactic: the baseline a search must beat."""
-        return ""
+        """One combined automation tactic, the baseline a search must beat (``automation.txt``)."""
+        if not cls.data_package:
+            return ""
+        lines = cls._data_file("automation.txt").splitlines()
+        return next(line for line in lines if line.strip() and not line.startswith("#"))
+
+    @classmethod
+    def _data_file(cls, name: str) -> str:
+        return resources.files(cls.data_package).joinpath(name).read_text("utf-8")
 
     @abc.abstractmethod
     def close(self) -> None:
