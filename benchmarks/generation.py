@@ -9,6 +9,9 @@ length, a fixed number of new tokens (no early stop). Four cases:
     submitted by ``searches`` concurrent threads, as the benchmark runner does;
 (d) our engine at the largest concurrency that fits (GPU) or ``--max-searches``.
 
+``--also-decode static`` adds a (c) row per other decode strategy of the engine
+(``shared``, ``static``, ``dynamic``), measured in the same run on the same model.
+
 For each: tokens/s, ms per decode step (prefill timed separately and taken
 out), and the fraction of the weights+KV roofline (bytes one decode step must
 read, over the memory bandwidth: ``--bandwidth-gbs``, or measured with a large
@@ -33,7 +36,7 @@ from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
 from prover.generators.engine import SamplingParams
-from prover.generators.hf_engine import HFEngine, HFEngineConfig
+from prover.generators.hf_engine import DECODES, HFEngine, HFEngineConfig
 from prover.generators.scheduler import BatchScheduler, SchedulerConfig
 from prover.generators.tiny_model import LlamaShape
 
@@ -164,7 +167,7 @@ class Bench:
 
     model: LlamaForCausalLM
     tokenizer: PreTrainedTokenizerFast
-    engine: HFEngine
+    engine: HFEngine | None
     shape: Shape
     bandwidth_gbs: float
 
@@ -210,7 +213,8 @@ def main(argv: list[str] | None = None) -> None:
     add("--device", default="cuda" if cuda else "cpu")
     add("--bandwidth-gbs", type=float, default=None, help="memory bandwidth for the roofline (default: measured)")
     add("--max-searches", type=int, default=None, help="largest concurrency tried in (d) (default: 128 on GPU, 16 on CPU)")
-    add("--decode", choices=["static", "dynamic"], default=None, help="engine decode (default: static on CUDA, dynamic on CPU)")
+    add("--decode", choices=DECODES, default=None, help="engine decode (default: shared)")
+    add("--also-decode", choices=DECODES, nargs="*", default=[], help="more (c) rows, one per other decode strategy")
     add("--compile", action=argparse.BooleanOptionalAction, default=None, help="compiled decode step (default: on CUDA)")
     add("--new-tokens", type=int, default=None)
     add("--prompt-tokens", type=int, default=None)
@@ -223,14 +227,12 @@ def main(argv: list[str] | None = None) -> None:
     dtype = torch.bfloat16 if args.device.startswith("cuda") else torch.float32
     torch.manual_seed(0)
     model, tokenizer = build(shape, args.device, dtype)
-    engine = HFEngine(model, tokenizer, HFEngineConfig(decode=args.decode, compile=args.compile, seed=0))
-    bench = Bench(model, tokenizer, engine, shape, args.bandwidth_gbs or measured_bandwidth_gbs(args.device))
+    bench = Bench(model, tokenizer, None, shape, args.bandwidth_gbs or measured_bandwidth_gbs(args.device))
     console = Console(width=140)
     console.print(
         f"config {args.config}: {sum(p.numel() for p in model.parameters()) / 1e6:.0f}M params, {dtype}, "
         f"prompt {shape.prompt_tokens} + {shape.new_tokens} new tokens, k={shape.samples}; "
-        f"device {_device_name(args.device)}; engine decode={engine.decode}, compiled={engine._compiled}; "
-        f"bandwidth {bench.bandwidth_gbs:.0f} GB/s; torch {torch.__version__}"
+        f"device {_device_name(args.device)}; bandwidth {bench.bandwidth_gbs:.0f} GB/s; torch {torch.__version__}"
     )
 
     one = prompts(shape, 1, seed=1)
@@ -239,8 +241,17 @@ def main(argv: list[str] | None = None) -> None:
     results = [
         bench.measure("(a) generate, 1 expansion", bench.generate(one), k),
         bench.measure(f"(b) generate, {shape.searches} searches", bench.generate(many), n),
-        bench.measure(f"(c) engine+scheduler, {shape.searches} searches", bench.scheduled(many), n),
     ]
+    # Built after (a) and (b): the shared decode switches the model to its attention (plain SDPA elsewhere).
+    bench.engine = HFEngine(model, tokenizer, HFEngineConfig(decode=args.decode, compile=args.compile, seed=0))
+    console.print(f"engine: decode={bench.engine.decode}, compiled={bench.engine._compiled}")
+    label = f"(c) engine+scheduler ({bench.engine.decode}), {shape.searches} searches"
+    results.append(bench.measure(label, bench.scheduled(many), n))
+    for decode in args.also_decode:
+        other = HFEngine(model, tokenizer, HFEngineConfig(decode=decode, compile=args.compile, seed=0))
+        variant = replace(bench, engine=other)
+        results.append(variant.measure(f"(c) {decode} decode, {shape.searches} searches", variant.scheduled(many), n))
+        other.close()
     best = bench.largest_fitting(args.max_searches or (128 if cuda else 16))
     if best is not None:
         results.append(best)

@@ -3,13 +3,17 @@
 One call to :meth:`HFEngine.sample` serves a whole batch of requests:
 
 1. **Prefill** each distinct prompt once (left-padded, one forward pass).
-2. **Share** each prompt's KV cache with its ``n`` samples by copying rows,
-   so an expansion of ``k`` samples pays for one prefill.
+2. **Share** each prompt's KV cache with its ``n`` samples, so an expansion of
+   ``k`` samples pays for one prefill. ``decode="shared"`` (the default)
+   keeps the prompt's KV once and attends to it with the ``k`` queries
+   together (:mod:`prover.generators.shared_prefix`), so a decode step reads
+   it once; ``"static"`` and ``"dynamic"`` copy it into every sample's row.
 3. **Decode** all sequences together one token per step. On the GPU the step
-   runs on a static KV cache under ``torch.compile(mode="reduce-overhead")``,
-   i.e. the whole step replays as a CUDA graph; elsewhere a dynamic cache is
-   used. The host looks at the tokens only every few steps (to stop early when
-   every sequence has hit a stop sequence), so the GPU is not stalled per step.
+   runs on a fixed-shape cache (``shared`` or ``static``) under
+   ``torch.compile(mode="reduce-overhead")``, i.e. the whole step replays as a
+   CUDA graph; on the CPU it runs eagerly. The host looks at
+   the tokens only every few steps (to stop early when every sequence has hit
+   a stop sequence), so the GPU is not stalled per step.
 
 Log-probabilities are the model's own (log-softmax of the raw logits), summed
 over the tokens up to and including the one that completes the stop sequence
@@ -21,6 +25,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,17 +34,24 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, Stat
 
 from prover.generators.cleaning import Sample
 from prover.generators.engine import Engine, Request, SamplingParams
+from prover.generators.shared_prefix import SharedPrefixCache, enable_shared_prefix_attention
+
+
+#: The decode strategies of :class:`HFEngine`.
+DECODES = ("shared", "static", "dynamic")
 
 
 @dataclass(frozen=True)
 class HFEngineConfig:
     """Where and how the model runs; ``None`` means "pick for the device".
 
-    ``decode`` is ``"static"`` (static cache, the GPU default) or ``"dynamic"``;
-    ``compile`` turns on the compiled (CUDA-graph) decode step, default on CUDA.
-    Static caches are sized in multiples of ``cache_bucket`` tokens and the
-    decode batch is padded to a power of two, so compiled graphs are reused;
-    the ``max_static_caches`` most recently used shapes keep their cache.
+    ``decode`` is one of :data:`DECODES`: ``"shared"`` (prompt KV stored once per
+    prompt, the default), ``"static"`` (a static cache row per sample) or
+    ``"dynamic"`` (a growing cache row per sample); ``compile`` turns on the compiled
+    (CUDA-graph) decode step, default on CUDA. Fixed-shape caches are sized in
+    multiples of ``cache_bucket`` tokens and their batch is padded to a power of
+    two, so compiled graphs are reused; the ``max_static_caches`` most recently
+    used shapes keep their cache.
     """
 
     device: str | None = None
@@ -62,10 +74,10 @@ def default_device() -> str:
 def default_attention(device: str, decode: str | None = None) -> str:
     """Flash-attention 2 for dynamic-cache decoding on CUDA when installed, else torch SDPA.
 
-    The compiled static-cache step keeps SDPA, whose padded-mask path compiles into the graph.
+    The compiled fixed-shape steps keep SDPA (``shared`` wraps it), whose padded-mask path
+    compiles into the graph.
     """
-    dynamic = decode == "dynamic" or (decode is None and not device.startswith("cuda"))
-    if device.startswith("cuda") and dynamic and importlib.util.find_spec("flash_attn") is not None:
+    if device.startswith("cuda") and decode == "dynamic" and importlib.util.find_spec("flash_attn") is not None:
         return "flash_attention_2"
     return "sdpa"
 
@@ -92,20 +104,24 @@ class HFEngine(Engine):
         self.config = config
         self.device = next(model.parameters()).device
         on_cuda = self.device.type == "cuda"
-        self.decode = config.decode or ("static" if on_cuda else "dynamic")
-        if self.decode not in ("static", "dynamic"):
-            raise ValueError(f"decode must be 'static' or 'dynamic', got {self.decode!r}")
+        self.decode = config.decode or "shared"
+        if self.decode not in DECODES:
+            raise ValueError(f"decode must be one of {', '.join(DECODES)}, got {self.decode!r}")
+        if self.decode == "shared":
+            enable_shared_prefix_attention(model)
         use_compile = on_cuda if config.compile is None else config.compile
         self.stop_check_every = config.stop_check_every or (8 if on_cuda else 1)
         self.pad_id = _pad_id(tokenizer)
         self.eos_id = tokenizer.eos_token_id
         self._compiled = use_compile
         self._step = self._forward_step
+        self._step_shared = self._forward_shared
         if use_compile:
             # One graph per (padded batch, cache bucket): allow more than dynamo's default of 8.
             torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
             self._step = torch.compile(self._forward_step, mode="reduce-overhead")
-        self._static_caches: OrderedDict[tuple[int, int], StaticCache] = OrderedDict()
+            self._step_shared = torch.compile(self._forward_shared, mode="reduce-overhead")
+        self._static_caches: OrderedDict[tuple, StaticCache | SharedPrefixCache] = OrderedDict()
         self._generator = torch.Generator(device=self.device)
         if config.seed is not None:
             self._generator.manual_seed(config.seed)
@@ -137,7 +153,7 @@ class HFEngine(Engine):
     def _generate(
         self, requests: list[Request], params: SamplingParams
     ) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
-        """Token ids and log-probs, (batch, steps), for the expanded batch."""
+        """Token ids and log-probs, (samples, steps), and each sample's request index."""
         limit = self.config.max_prompt_tokens or max(8, self.max_positions - params.max_new_tokens)
         prompts = [self.tokenizer(r.prompt, add_special_tokens=True)["input_ids"][-limit:] for r in requests]
         length = max(len(p) for p in prompts)
@@ -148,30 +164,19 @@ class HFEngine(Engine):
             mask[i, length - len(p) :] = 1
         ids, mask = ids.to(self.device), mask.to(self.device)
 
-        rows = [i for i, r in enumerate(requests) for _ in range(r.n)]
-        batch = len(rows)
-        padded = batch if self.decode == "dynamic" else _next_power_of_two(batch)
-        index = torch.tensor(rows + [0] * (padded - batch), device=self.device)
-
         prefill = DynamicCache(config=self.model.config)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         out = self.model(
             input_ids=ids, attention_mask=mask, position_ids=positions, cache=prefill, use_cache=True, logits_to_keep=1
         )
-        logits = out.logits[:, -1].float().index_select(0, index)
-        total = length + params.max_new_tokens
-        if self.decode == "static":
-            total = -(-total // self.config.cache_bucket) * self.config.cache_bucket
-            cache = self._static_cache(prefill, index, padded, total, length)
-        else:
-            prefill.batch_select_indices(index)
-            cache = prefill
-        full_mask = torch.zeros((padded, total), dtype=torch.long, device=self.device)
-        full_mask[:, :length] = mask.index_select(0, index)
-        next_pos = positions[:, -1:].index_select(0, index) + 1
+        plan = self._plan(requests, prefill, mask, length, params)
+        logits = out.logits[:, -1].float().index_select(0, plan.prompt_of_row)
+        next_pos = positions[:, -1:].index_select(0, plan.prompt_of_row) + 1
+        keep = torch.tensor(plan.kept_rows, device=self.device)
 
-        tokens = torch.full((padded, params.max_new_tokens), self.pad_id, dtype=torch.long, device=self.device)
-        logps = torch.zeros((padded, params.max_new_tokens), dtype=torch.float32, device=self.device)
+        batch = plan.prompt_of_row.shape[0]
+        tokens = torch.full((batch, params.max_new_tokens), self.pad_id, dtype=torch.long, device=self.device)
+        logps = torch.zeros((batch, params.max_new_tokens), dtype=torch.float32, device=self.device)
         steps = 0
         for t in range(params.max_new_tokens):
             token, logp = self._choose(logits, params)
@@ -179,27 +184,93 @@ class HFEngine(Engine):
             steps = t + 1
             if steps == params.max_new_tokens:
                 break
-            if steps % self.stop_check_every == 0 and self._all_stopped(tokens[:batch, :steps], params):
+            if steps % self.stop_check_every == 0 and self._all_stopped(tokens[keep, :steps], params):
                 break
-            full_mask[:, length + t] = 1
-            step_mask = full_mask if self.decode == "static" else full_mask[:, : length + t + 1]
             if self._compiled:
                 torch.compiler.cudagraph_mark_step_begin()  # the previous step's outputs are consumed
-            logits = self._step(token[:, None], step_mask, next_pos + t, cache).float()
-        return tokens[:batch, :steps].cpu(), logps[:batch, :steps].cpu(), rows
+            logits = plan.step(token[:, None], next_pos + t, t).float()
+        return tokens[keep, :steps].cpu(), logps[keep, :steps].cpu(), plan.owners
+
+    def _plan(
+        self, requests: list[Request], prefill: DynamicCache, mask: torch.Tensor, length: int, params: SamplingParams
+    ) -> _DecodePlan:
+        """Lay the samples out in rows of a decode batch over a cache of this engine's kind."""
+        owners = [i for i, r in enumerate(requests) for _ in range(r.n)]
+        if self.decode == "shared":
+            # k rows per prompt (the most any request asks for), prompts padded to a power of two
+            k = max(r.n for r in requests)
+            prompts = _next_power_of_two(len(requests))
+            kept = [i * k + j for i, r in enumerate(requests) for j in range(r.n)]
+            prompt_of_row = torch.arange(prompts, device=self.device).clamp(max=len(requests) - 1).repeat_interleave(k)
+            prefix = _round_up(length, self.config.cache_bucket)
+            suffix = _round_up(params.max_new_tokens, self.config.cache_bucket)
+            cache = self._shared_cache(prompts, k, prefix, suffix, prefill)
+            cache.load_prefix(prefill, mask)
+
+            def shared_step(token: torch.Tensor, positions: torch.Tensor, t: int) -> torch.Tensor:
+                return self._step_shared(token, positions, cache)
+
+            return _DecodePlan(prompt_of_row, kept, owners, shared_step)
+
+        batch = len(owners)
+        padded = batch if self.decode == "dynamic" else _next_power_of_two(batch)
+        prompt_of_row = torch.tensor(owners + [0] * (padded - batch), device=self.device)
+        total = length + params.max_new_tokens
+        if self.decode == "static":
+            total = _round_up(total, self.config.cache_bucket)
+            cache = self._static_cache(prefill, prompt_of_row, padded, total, length)
+        else:
+            prefill.batch_select_indices(prompt_of_row)
+            cache = prefill
+        full_mask = torch.zeros((padded, total), dtype=torch.long, device=self.device)
+        full_mask[:, :length] = mask.index_select(0, prompt_of_row)
+
+        def step(token: torch.Tensor, positions: torch.Tensor, t: int) -> torch.Tensor:
+            full_mask[:, length + t] = 1
+            step_mask = full_mask if self.decode == "static" else full_mask[:, : length + t + 1]
+            return self._step(token, step_mask, positions, cache)
+
+        return _DecodePlan(prompt_of_row, list(range(batch)), owners, step)
 
     def _forward_step(self, token: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor, cache: Any) -> torch.Tensor:
         """One decode step for the whole batch: next-token logits (batch, vocab)."""
         out = self.model(input_ids=token, attention_mask=mask, position_ids=positions, cache=cache, use_cache=True)
         return out.logits[:, -1]
 
-    def _static_cache(self, prefill: DynamicCache, index: torch.Tensor, batch: int, total: int, length: int) -> StaticCache:
-        """A reused static cache of shape (batch, total) holding each row's prompt KV."""
-        key = (batch, total)
+    def _forward_shared(self, token: torch.Tensor, positions: torch.Tensor, cache: SharedPrefixCache) -> torch.Tensor:
+        """One decode step over a shared-prefix cache: next-token logits (rows, vocab)."""
+        out = self.model(
+            input_ids=token,
+            attention_mask=cache.prefix_mask,  # 4D, so transformers passes it through untouched
+            position_ids=positions,
+            cache=cache,
+            use_cache=True,
+            shared_prefix=cache,
+        )
+        return out.logits[:, -1]
+
+    def _shared_cache(self, prompts: int, k: int, prefix: int, suffix: int, prefill: DynamicCache) -> SharedPrefixCache:
+        """A reused shared-prefix cache for this shape (least recently used shapes are dropped)."""
+        key = ("shared", prompts, k, prefix, suffix)
         cache = self._static_caches.pop(key, None)
         if cache is None:
-            while len(self._static_caches) >= max(1, self.config.max_static_caches):
-                self._static_caches.popitem(last=False)
+            self._evict()
+            cache = SharedPrefixCache(len(prefill.layers), prompts, k, prefix, suffix)
+            first = prefill.layers[0].keys
+            cache.allocate(first.shape[1], first.shape[-1], first.dtype, self.device)
+        self._static_caches[key] = cache
+        return cache
+
+    def _evict(self) -> None:
+        while len(self._static_caches) >= max(1, self.config.max_static_caches):
+            self._static_caches.popitem(last=False)
+
+    def _static_cache(self, prefill: DynamicCache, index: torch.Tensor, batch: int, total: int, length: int) -> StaticCache:
+        """A reused static cache of shape (batch, total) holding each row's prompt KV."""
+        key = ("static", batch, total)
+        cache = self._static_caches.pop(key, None)
+        if cache is None:
+            self._evict()
             cache = StaticCache(config=self.model.config, max_cache_len=total)
             first = prefill.layers[0].keys
             cache.early_initialization(batch, first.shape[1], first.shape[-1], first.dtype, self.device)
@@ -291,6 +362,20 @@ def _nucleus(probs: torch.Tensor, top_p: float) -> torch.Tensor:
 
 def _next_power_of_two(n: int) -> int:
     return 1 << max(0, (n - 1).bit_length())
+
+
+def _round_up(n: int, multiple: int) -> int:
+    return -(-n // multiple) * multiple
+
+
+@dataclass(frozen=True)
+class _DecodePlan:
+    """How one batch decodes: the prompt behind each row, the rows kept, their requests, and the step."""
+
+    prompt_of_row: torch.Tensor
+    kept_rows: list[int]
+    owners: list[int]
+    step: Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor]
 
 
 def _pad_id(tokenizer: Any) -> int:

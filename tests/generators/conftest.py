@@ -20,7 +20,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_engine(tiny_model_dir: Path):
-    """An ``hf`` engine (CPU, dynamic cache, fixed seed) over the tiny model."""
+    """An ``hf`` engine (CPU, default shared-prefix decode, fixed seed) over the tiny model."""
     from prover.generators.hf_engine import HFEngine, HFEngineConfig
 
     engine = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", seed=0))

@@ -64,22 +64,45 @@ def test_completion_stops_at_the_stop_sequence(tiny_engine: HFEngine) -> None:
             assert len(sample.text) - stop_at <= max(len(s) for s in COQ.stop) + len(sample.tokens[-1])
 
 
-def test_static_cache_decoding_matches_dynamic(tiny_model_dir) -> None:
-    static = HFEngine.load(
-        str(tiny_model_dir), HFEngineConfig(device="cpu", decode="static", compile=False, max_static_caches=1, seed=0)
+@pytest.mark.parametrize("decode", ["static", "shared"])
+def test_fixed_shape_decoding_matches_dynamic(tiny_model_dir, decode: str) -> None:
+    fixed = HFEngine.load(
+        str(tiny_model_dir), HFEngineConfig(device="cpu", decode=decode, compile=False, max_static_caches=1, seed=0)
     )
     dynamic = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", decode="dynamic", seed=0))
-    requests = [Request(COQ.render(g), n) for g, n in zip(GOALS, (2, 1, 3))]
-    a, b = static.sample(requests, GREEDY), dynamic.sample(requests, GREEDY)
+    requests = [Request(COQ.render(g), n) for g, n in zip(GOALS, (2, 1, 3))]  # unequal n, 3 prompts (padded to 4)
+    a, b = fixed.sample(requests, GREEDY), dynamic.sample(requests, GREEDY)
     assert [[s.text for s in r] for r in a] == [[s.text for s in r] for r in b]
     for ra, rb in zip(a, b):
         for sa, sb in zip(ra, rb):
             assert sa.logprob == pytest.approx(sb.logprob, abs=1e-4)
     # calls of other shapes evict and rebuild caches without reusing anything stale
-    again = static.sample(requests[:1], GREEDY)
+    again = fixed.sample(requests[:1], GREEDY)
     assert [s.text for s in again[0]] == [s.text for s in a[0]]
-    assert [[s.text for s in r] for r in static.sample(requests, GREEDY)] == [[s.text for s in r] for r in a]
-    assert len(static._static_caches) == 1
+    assert [[s.text for s in r] for r in fixed.sample(requests, GREEDY)] == [[s.text for s in r] for r in a]
+    assert len(fixed._static_caches) == 1
+
+
+def test_shared_decoding_stores_each_prompt_once(tiny_model_dir) -> None:
+    engine = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", decode="shared", compile=False, seed=0))
+    engine.sample([Request(COQ.render(g), 8) for g in GOALS[:2]], GREEDY)
+    (cache,) = engine._static_caches.values()
+    layer = cache.layers[0]
+    assert layer.prefix_keys.shape[0] == 2  # one copy of each prompt's keys ...
+    assert layer.keys.shape[0] == 16  # ... and a suffix row for each of the 8 samples of each
+    assert layer.keys.shape[2] == engine.config.cache_bucket  # sized for the new tokens only
+
+
+@pytest.mark.parametrize("decode", ["static", "shared"])
+def test_decode_step_traces_as_one_graph(tiny_model_dir, decode: str) -> None:
+    """A graph break would split the compiled step and defeat the CUDA graph: trace with fullgraph=True."""
+    engine = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", decode=decode, compile=False, seed=0))
+    plain = [[s.text for s in r] for r in engine.sample([Request(COQ.render(GOALS[0]), 2)], GREEDY)]
+    torch._dynamo.reset()
+    engine._step = torch.compile(engine._forward_step, backend="eager", fullgraph=True)
+    engine._step_shared = torch.compile(engine._forward_shared, backend="eager", fullgraph=True)
+    traced = [[s.text for s in r] for r in engine.sample([Request(COQ.render(GOALS[0]), 2)], GREEDY)]
+    assert traced == plain
 
 
 def test_a_fixed_seed_reproduces_samples(tiny_model_dir) -> None:
@@ -99,9 +122,10 @@ def test_nucleus_sampling_keeps_only_the_top_token_at_tiny_top_p(tiny_engine: HF
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_compiled_static_decode_on_the_gpu_matches_dynamic(tiny_model_dir) -> None:
+@pytest.mark.parametrize("decode", ["static", "shared"])
+def test_compiled_decode_on_the_gpu_matches_dynamic(tiny_model_dir, decode: str) -> None:
     config = dict(device="cuda", dtype="float32", seed=0)
-    compiled = HFEngine.load(str(tiny_model_dir), HFEngineConfig(decode="static", compile=True, **config))
+    compiled = HFEngine.load(str(tiny_model_dir), HFEngineConfig(decode=decode, compile=True, **config))
     plain = HFEngine.load(str(tiny_model_dir), HFEngineConfig(decode="dynamic", compile=False, **config))
     requests = [Request(COQ.render(g), 4) for g in GOALS]
     for _ in range(2):  # the second call replays the captured graphs

@@ -1,0 +1,147 @@
+"""Decoding k samples per prompt that share the prompt's KV cache instead of copying it.
+
+A search expansion asks for ``k`` samples of one prompt. After the prompt's
+prefill every sample would otherwise hold its own copy of the prompt's keys
+and values, and each decode step would read the prompt's KV ``k`` times. Here
+the prompt's KV is stored once (:class:`SharedPrefixCache`), each sample keeps
+only the tokens it generated, and attention (:func:`shared_prefix_attention`)
+computes the prompt part for the ``k`` queries of a prompt as one small matrix
+product, so a decode step reads each prompt's KV once. The two parts are
+normalised together by one softmax over their concatenated scores, which is
+exactly attention over the whole sequence (the idea of Hydragen, Juravsky et
+al., 2024, and of vLLM's cascade attention).
+
+Every shape is fixed for a given (prompts, k, prompt bucket, suffix bucket), so
+the decode step compiles into one CUDA graph and is replayed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from transformers import AttentionInterface
+from transformers.cache_utils import Cache, StaticLayer
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+#: The attention implementation name models are switched to; plain SDPA unless a step passes ``shared_prefix``.
+ATTENTION_NAME = "llemma_shared_prefix"
+
+
+class SharedPrefixLayer(StaticLayer):
+    """One layer's cache: the prompts' KV once, ``(prompts, heads, prefix, dim)``, and a static suffix per sample.
+
+    ``keys``/``values`` (inherited) hold the generated tokens, ``(prompts * k, heads, suffix, dim)``;
+    ``cumulative_length`` counts them (the same for every row).
+    """
+
+    prefix_keys: torch.Tensor
+    prefix_values: torch.Tensor
+
+    def early_prefix_initialization(self, prompts: int, rows: int, heads: int, head_dim: int, prefix: int, dtype, device) -> None:
+        """Allocate the prefix and suffix tensors once (their addresses stay fixed for CUDA graphs)."""
+        probe = torch.empty((rows, heads, 0, head_dim), dtype=dtype, device=device)
+        self.lazy_initialization(probe, probe)
+        self.prefix_keys = torch.zeros((prompts, heads, prefix, head_dim), dtype=dtype, device=device)
+        self.prefix_values = torch.zeros_like(self.prefix_keys)
+        torch._dynamo.mark_static_address(self.prefix_keys)
+        torch._dynamo.mark_static_address(self.prefix_values)
+
+
+class SharedPrefixCache(Cache):
+    """A cache for ``prompts x k`` rows whose prompt KV is stored once per prompt (see the module docstring).
+
+    ``prefix_mask`` is ``(prompts, 1, 1, prefix)``, True where a prompt has a token (prompts are
+    left-padded to their longest and the bucket's rest is empty).
+    """
+
+    def __init__(self, num_layers: int, prompts: int, k: int, prefix: int, suffix: int):
+        super().__init__(layers=[SharedPrefixLayer(max_cache_len=suffix) for _ in range(num_layers)])
+        self.prompts, self.k, self.prefix, self.suffix = prompts, k, prefix, suffix
+        self.prefix_mask: torch.Tensor | None = None
+
+    def allocate(self, heads: int, head_dim: int, dtype: torch.dtype, device: torch.device) -> None:
+        """Allocate every layer's tensors and the prefix mask."""
+        for layer in self.layers:
+            layer.early_prefix_initialization(self.prompts, self.prompts * self.k, heads, head_dim, self.prefix, dtype, device)
+        self.prefix_mask = torch.zeros((self.prompts, 1, 1, self.prefix), dtype=torch.bool, device=device)
+        torch._dynamo.mark_static_address(self.prefix_mask)
+
+    def load_prefix(self, prefill: Cache, mask: torch.Tensor) -> None:
+        """Copy each prompt's prefill KV in (``mask``: (n, length), 1 on real tokens) and empty the suffixes."""
+        n, length = mask.shape
+        self.prefix_mask.zero_()
+        self.prefix_mask[:n, 0, 0, :length] = mask.bool()
+        for layer, source in zip(self.layers, prefill.layers):
+            layer.prefix_keys[:, :, length:].zero_()
+            layer.prefix_values[:, :, length:].zero_()
+            layer.prefix_keys[n:].zero_()
+            layer.prefix_values[n:].zero_()
+            layer.prefix_keys[:n, :, :length].copy_(source.keys)
+            layer.prefix_values[:n, :, :length].copy_(source.values)
+            layer.keys.zero_()
+            layer.values.zero_()
+            layer.cumulative_length.zero_()
+
+
+def shared_prefix_attention(
+    module: torch.nn.Module,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    dropout: float = 0.0,
+    scaling: float | None = None,
+    shared_prefix: SharedPrefixCache | None = None,
+    **kwargs: Any,
+) -> tuple[torch.Tensor, None]:
+    """Attention of one decode step over a shared prompt prefix and each row's own suffix.
+
+    ``query`` is ``(rows, heads, 1, dim)``; ``key``/``value`` are the layer's suffix tensors. Without
+    ``shared_prefix`` (the prefill, or other callers) this is plain SDPA.
+    """
+    if shared_prefix is None:
+        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs)
+    layer = shared_prefix.layers[module.layer_idx]
+    prompts, k = shared_prefix.prompts, shared_prefix.k
+    rows, heads, _, dim = query.shape
+    kv_heads = key.shape[1]
+    groups = heads // kv_heads
+    scale = scaling if scaling is not None else dim**-0.5
+    exact = torch.promote_types(query.dtype, torch.float32)  # softmax in at least fp32, as SDPA does
+    # (rows, heads, 1, dim) -> (prompts, kv_heads, k * groups, dim): a prompt's k queries side by side.
+    q = query.view(prompts, k, kv_heads, groups, dim).permute(0, 2, 1, 3, 4).reshape(prompts, kv_heads, k * groups, dim)
+    prefix_scores = torch.matmul(q, layer.prefix_keys.transpose(-1, -2)).to(exact) * scale
+    prefix_scores = prefix_scores.masked_fill(~shared_prefix.prefix_mask, float("-inf"))
+    # Each row against its own generated tokens: (rows, kv_heads, groups, suffix).
+    q_rows = query.view(rows, kv_heads, groups, dim)
+    suffix_scores = torch.matmul(q_rows, key.transpose(-1, -2)).to(exact) * scale
+    filled = torch.arange(key.shape[2], device=key.device) < layer.cumulative_length
+    suffix_scores = suffix_scores.masked_fill(~filled, float("-inf"))
+    suffix_scores = _rows_to_prompts(suffix_scores, prompts, k, kv_heads, groups)
+    weights = torch.softmax(torch.cat([prefix_scores, suffix_scores], dim=-1), dim=-1).to(query.dtype)
+    prefix_weights, suffix_weights = weights.split([prefix_scores.shape[-1], suffix_scores.shape[-1]], dim=-1)
+    out = torch.matmul(prefix_weights, layer.prefix_values)  # (prompts, kv_heads, k * groups, dim)
+    out = _prompts_to_rows(out, prompts, k, kv_heads, groups)  # (rows, kv_heads, groups, dim)
+    out = out + torch.matmul(_prompts_to_rows(suffix_weights, prompts, k, kv_heads, groups), value)
+    return out.reshape(rows, 1, heads, dim), None
+
+
+def _rows_to_prompts(x: torch.Tensor, prompts: int, k: int, kv_heads: int, groups: int) -> torch.Tensor:
+    """(rows, kv_heads, groups, n) -> (prompts, kv_heads, k * groups, n)."""
+    n = x.shape[-1]
+    return x.view(prompts, k, kv_heads, groups, n).permute(0, 2, 1, 3, 4).reshape(prompts, kv_heads, k * groups, n)
+
+
+def _prompts_to_rows(x: torch.Tensor, prompts: int, k: int, kv_heads: int, groups: int) -> torch.Tensor:
+    """(prompts, kv_heads, k * groups, n) -> (rows, kv_heads, groups, n)."""
+    n = x.shape[-1]
+    return x.view(prompts, kv_heads, k, groups, n).permute(0, 2, 1, 3, 4).reshape(prompts * k, kv_heads, groups, n)
+
+
+def enable_shared_prefix_attention(model: Any) -> None:
+    """Switch ``model`` to the shared-prefix attention (plain SDPA wherever no shared cache is passed)."""
+    AttentionInterface.register(ATTENTION_NAME, shared_prefix_attention)
+    AttentionMaskInterface.register(ATTENTION_NAME, sdpa_mask)
+    model.set_attn_implementation(ATTENTION_NAME)
