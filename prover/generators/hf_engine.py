@@ -117,10 +117,12 @@ class HFEngine(Engine):
         self._step = self._forward_step
         self._step_shared = self._forward_shared
         if use_compile:
-            # One graph per (padded batch, cache bucket): allow more than dynamo's default of 8.
+            # One graph per (padded batch, cache bucket), each specialised to its shapes (dynamic=False:
+            # dynamo would otherwise switch to slower shape-generic kernels after the first recompile);
+            # allow more graphs than dynamo's default of 8.
             torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
-            self._step = torch.compile(self._forward_step, mode="reduce-overhead")
-            self._step_shared = torch.compile(self._forward_shared, mode="reduce-overhead")
+            self._step = torch.compile(self._forward_step, mode="reduce-overhead", dynamic=False)
+            self._step_shared = torch.compile(self._forward_shared, mode="reduce-overhead", dynamic=False)
         self._static_caches: OrderedDict[tuple, StaticCache | SharedPrefixCache] = OrderedDict()
         self._generator = torch.Generator(device=self.device)
         if config.seed is not None:
