@@ -35,8 +35,8 @@ from rich.table import Table
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
-from prover.generators.engine import SamplingParams
-from prover.generators.hf_engine import DECODES, HFEngine, HFEngineConfig
+from prover.generators.engine import DECODES, SamplingParams
+from prover.generators.hf_engine import HFEngine, HFEngineConfig
 from prover.generators.scheduler import BatchScheduler, SchedulerConfig
 from prover.generators.tiny_model import LlamaShape
 

@@ -3,6 +3,7 @@
     prove --benchmark minif2f --budget 100            # Coq, test split, portfolio
     prove --benchmark minif2f --backend lean ...      # needs `prove setup lean`
     prove setup lean                                  # prepare a Lean workspace
+    prove serve --model PATH                          # serve a model as /v1/completions
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from rich.console import Console
 
 from prover.env import ProverNotInstalledError
+from prover.generators.engine import DECODES
 from prover.generators.factory import GENERATORS, GeneratorConfig
 from prover.problems import BENCHMARKS
 from prover.registry import BACKENDS, DEFAULT_BACKEND
@@ -24,6 +26,8 @@ from prover.search import SearchConfig
 
 #: ``prove setup NAME`` -> "module:function(argv) -> int"
 SETUP_COMMANDS = {"lean": "lean_env.setup:main"}
+#: ``prove COMMAND ...`` other than a run -> "module:function(argv) -> int"
+SUBCOMMANDS = {"serve": "prover.generators.server:main"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prove",
         description="Best-first proof search with a language model (or a tactic portfolio) over real proof assistants. "
-        "`prove setup lean` prepares the Lean backend.",
+        "`prove setup lean` prepares the Lean backend; `prove serve --model PATH` serves a model as /v1/completions.",
     )
     run = parser.add_argument_group("run")
     run.add_argument("--benchmark", default=run_defaults.benchmark, help=f"problem set: {', '.join(BENCHMARKS)}, or a .jsonl file of problems in the same format (default: %(default)s)")
@@ -56,11 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--engine", default="hf", choices=["hf", "vllm", "openai"], help="model engine for --model (default: %(default)s)")
     gen.add_argument("--api-base", default=None, help="base URL of an OpenAI-compatible server, for --engine openai")
     gen.add_argument("--temperature", type=float, default=None, help="sampling temperature for model generators (default: 1.0)")
+    gen.add_argument("--top-p", type=float, default=None, help="nucleus sampling: keep the smallest set of tokens with this total probability (default: 1.0, off)")
     gen.add_argument("--max-new-tokens", type=int, default=None, help="longest tactic, in tokens (default: 64)")
     gen.add_argument("--max-batch-size", type=int, default=None, help="sequences per batched engine call across searches (default: 64)")
     gen.add_argument("--max-wait-ms", type=float, default=None, help="how long the scheduler waits to fill a batch (default: 5)")
     gen.add_argument("--device", default=None, help="torch device for --engine hf (default: cuda if available, else cpu)")
     gen.add_argument("--dtype", default=None, help="model dtype for --engine hf, e.g. bfloat16 (default: bf16 on GPU, fp32 on CPU)")
+    gen.add_argument("--decode", default=None, choices=DECODES, help="KV cache of --engine hf: shared keeps each prompt's KV once for its samples (default: shared)")
+    gen.add_argument("--compile", default=None, action=argparse.BooleanOptionalAction, help="compile the hf decode step into CUDA graphs (default: on with a GPU)")
+    gen.add_argument("--prompt-file", default=None, help="few-shot prompt JSON replacing the backend's vendored one (default: prover/prompts/<backend>.json)")
     gen.add_argument("--seed", type=int, default=None, help="sampling seed for model generators (default: none)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout as well")
     return parser
@@ -68,7 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Turn parsed options into a :class:`RunConfig` (one place, one to one)."""
-    model_options = ("api_base", "temperature", "max_new_tokens", "max_batch_size", "max_wait_ms", "device", "dtype", "seed")
+    model_options = (
+        "api_base", "temperature", "top_p", "max_new_tokens", "max_batch_size", "max_wait_ms",
+        "device", "dtype", "decode", "compile", "seed", "prompt_file",
+    )
     options = {key: getattr(args, key) for key in model_options if getattr(args, key) is not None}
     return RunConfig(
         benchmark=args.benchmark,
@@ -91,8 +102,13 @@ def setup_main(argv: list[str]) -> int:
         known = ", ".join(sorted(SETUP_COMMANDS))
         print(f"usage: prove setup {{{known}}} [options]", file=sys.stderr)
         return 2
-    module_name, _, function = SETUP_COMMANDS[argv[0]].partition(":")
-    return getattr(importlib.import_module(module_name), function)(argv[1:])
+    return _call(SETUP_COMMANDS[argv[0]], argv[1:])
+
+
+def _call(target: str, argv: list[str]) -> int:
+    """Run ``module:function(argv)``, imported only now (its dependencies may be heavy)."""
+    module_name, _, function = target.partition(":")
+    return getattr(importlib.import_module(module_name), function)(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "setup":
         return setup_main(argv[1:])
+    if argv and argv[0] in SUBCOMMANDS:
+        return _call(SUBCOMMANDS[argv[0]], argv[1:])
     args = build_parser().parse_args(argv)
     console = Console(stderr=True)
     config = config_from_args(args)

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 
 from prover.generators.cleaning import Sample
 
+#: How the ``hf`` engine keeps the KV cache while decoding (see :mod:`prover.generators.hf_engine`):
+#: ``shared`` stores each prompt's KV once for its samples; ``static`` and ``dynamic`` copy it per sample.
+DECODES = ("shared", "static", "dynamic")
+
 
 @dataclass(frozen=True)
 class SamplingParams:

@@ -33,12 +33,8 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, StaticCache
 
 from prover.generators.cleaning import Sample
-from prover.generators.engine import Engine, Request, SamplingParams
+from prover.generators.engine import DECODES, Engine, Request, SamplingParams
 from prover.generators.shared_prefix import SharedPrefixCache, enable_shared_prefix_attention
-
-
-#: The decode strategies of :class:`HFEngine`.
-DECODES = ("shared", "static", "dynamic")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ The same API ``vllm serve`` speaks, so the ``openai`` engine can be pointed at
 either. Requests from concurrent HTTP clients share engine batches: one
 :class:`BatchScheduler` per distinct set of sampling parameters.
 
-Run ``python -m prover.generators.server --model PATH [--port 8000]``.
+Run ``prove serve --model PATH [--port 8000]`` (or ``python -m prover.generators.server``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from prover.generators.cleaning import Sample, cut_at_stop
-from prover.generators.engine import Engine, SamplingParams
+from prover.generators.engine import DECODES, Engine, SamplingParams
 from prover.generators.scheduler import BatchScheduler, SchedulerConfig
 
 
@@ -145,20 +145,33 @@ def make_server(service: CompletionsService, host: str = "127.0.0.1", port: int 
     return server
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: serve a model (hub id or local folder) with the ``hf`` engine."""
+def build_parser() -> argparse.ArgumentParser:
+    """Options of ``prove serve`` (and ``python -m prover.generators.server``)."""
+    defaults = SchedulerConfig()
+    parser = argparse.ArgumentParser(
+        prog="prove serve", description="Serve a causal LM through the OpenAI-compatible /v1/completions API (the hf engine)."
+    )
+    add = parser.add_argument
+    add("--model", required=True, help="HF hub id or local HF-format folder, e.g. EleutherAI/llemma_7b")
+    add("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    add("--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default: %(default)s)")
+    add("--device", default=None, help="torch device (default: cuda if available, else cpu)")
+    add("--dtype", default=None, help="model dtype, e.g. bfloat16 (default: bf16 on GPU, fp32 on CPU)")
+    add("--decode", default=None, choices=DECODES, help="KV cache while decoding (default: shared)")
+    add("--compile", default=None, action=argparse.BooleanOptionalAction, help="CUDA-graph decode step (default: on with a GPU)")
+    add("--seed", type=int, default=None, help="sampling seed (default: none)")
+    add("--max-batch-size", type=int, default=defaults.max_batch_size, help="sequences per engine call (default: %(default)s)")
+    add("--max-wait-ms", type=float, default=defaults.max_wait_ms, help="how long to wait to fill a batch (default: %(default)s)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: serve a model (hub id or local folder) with the ``hf`` engine until interrupted."""
     from prover.generators.hf_engine import HFEngine, HFEngineConfig
 
-    parser = argparse.ArgumentParser(description="Serve a model through /v1/completions.")
-    parser.add_argument("--model", required=True, help="hub id or local HF-format folder")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--device", default=None)
-    parser.add_argument("--dtype", default=None)
-    parser.add_argument("--max-batch-size", type=int, default=SchedulerConfig.max_batch_size)
-    parser.add_argument("--max-wait-ms", type=float, default=SchedulerConfig.max_wait_ms)
-    args = parser.parse_args(argv)
-    engine = HFEngine.load(args.model, HFEngineConfig(device=args.device, dtype=args.dtype))
+    args = build_parser().parse_args(argv)
+    config = HFEngineConfig(device=args.device, dtype=args.dtype, decode=args.decode, compile=args.compile, seed=args.seed)
+    engine = HFEngine.load(args.model, config)
     service = CompletionsService(engine, args.model, SchedulerConfig(args.max_batch_size, args.max_wait_ms))
     server = make_server(service, args.host, args.port)
     print(f"serving {args.model} on http://{args.host}:{server.server_port}/v1", flush=True)
@@ -169,7 +182,8 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         server.server_close()
         service.close()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -112,3 +112,26 @@ def test_server_errors_are_answered_as_http_errors(server) -> None:
         assert bad.status_code == 400
         assert "error" in bad.json()
     assert httpx.post(f"{api_base}/completions", content=b"{not json", timeout=10).status_code == 400
+
+
+def test_prove_serve_serves_a_local_model(tiny_model_dir) -> None:
+    """``prove serve`` in its own process answers the openai client; ^C stops it cleanly."""
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "prover.cli", "serve", "--model", str(tiny_model_dir), "--port", "0", "--seed", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith(f"serving {tiny_model_dir} on http://127.0.0.1:"), line
+        api_base = line.split(" on ", 1)[1].strip()
+        client = OpenAICompletionsClient("tiny", GREEDY, OpenAIConfig(api_base=api_base, timeout_s=60))
+        samples = client.sample(COQ.render(GOAL), 2)
+        client.close()
+        assert len(samples) == 2 and all(s.logprob < 0 and s.tokens for s in samples)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        process.wait()
