@@ -243,12 +243,12 @@ def main(argv: list[str] | None = None) -> None:
         bench.measure(f"(b) generate, {shape.searches} searches", bench.generate(many), n),
     ]
     # Built after (a) and (b): the shared decode switches the model to its attention (plain SDPA elsewhere).
-    bench.engine = HFEngine(model, tokenizer, HFEngineConfig(decode=args.decode, compile=args.compile, seed=0))
+    bench.engine = HFEngine(model, tokenizer, HFEngineConfig(decode=args.decode, compile=args.compile, seed=0, split_on_oom=False))
     console.print(f"engine: decode={bench.engine.decode}, compiled={bench.engine._compiled}")
     label = f"(c) engine+scheduler ({bench.engine.decode}), {shape.searches} searches"
     results.append(bench.measure(label, bench.scheduled(many), n))
     for decode in args.also_decode:
-        other = HFEngine(model, tokenizer, HFEngineConfig(decode=decode, compile=args.compile, seed=0))
+        other = HFEngine(model, tokenizer, HFEngineConfig(decode=decode, compile=args.compile, seed=0, split_on_oom=False))
         variant = replace(bench, engine=other)
         results.append(variant.measure(f"(c) {decode} decode, {shape.searches} searches", variant.scheduled(many), n))
         other.close()

@@ -23,6 +23,7 @@ or the end-of-sequence token.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -36,6 +37,8 @@ from prover.generators.cleaning import Sample
 from prover.generators.engine import DECODES, Engine, Request, SamplingParams
 from prover.generators.shared_prefix import SharedPrefixCache, enable_shared_prefix_attention
 
+_log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class HFEngineConfig:
@@ -47,7 +50,8 @@ class HFEngineConfig:
     (CUDA-graph) decode step, default on CUDA. Fixed-shape caches are sized in
     multiples of ``cache_bucket`` tokens and their batch is padded to a power of
     two, so compiled graphs are reused; the ``max_static_caches`` most recently
-    used shapes keep their cache.
+    used shapes keep their cache. With ``split_on_oom`` a batch that runs out of
+    device memory is decoded in halves (recursively, down to single samples).
     """
 
     device: str | None = None
@@ -60,6 +64,7 @@ class HFEngineConfig:
     stop_check_every: int | None = None
     max_prompt_tokens: int | None = None
     seed: int | None = None
+    split_on_oom: bool = True
 
 
 def default_device() -> str:
@@ -126,6 +131,8 @@ class HFEngine(Engine):
         else:
             self._generator.seed()
         self._lock = threading.Lock()
+        #: How many times a batch was halved because the device ran out of memory.
+        self.oom_splits = 0
 
     @classmethod
     def load(cls, path: str, config: HFEngineConfig = HFEngineConfig()) -> "HFEngine":
@@ -139,12 +146,30 @@ class HFEngine(Engine):
         return int(getattr(self.model.config, "max_position_embeddings", 4096))
 
     def sample(self, requests: list[Request], params: SamplingParams) -> list[list[Sample]]:
-        """``request.n`` samples for every request, decoded in one batch."""
+        """``request.n`` samples for every request, decoded in one batch (halved while it does not fit)."""
         if not requests:
             return []
         with self._lock, torch.inference_mode():  # the lock also guards the (stateful) fast tokenizer
-            tokens, logps, rows = self._generate(requests, params)
-            return self._collect(requests, tokens, logps, rows, params)
+            return self._sample_fitting(requests, params)
+
+    def _sample_fitting(self, requests: list[Request], params: SamplingParams) -> list[list[Sample]]:
+        """Decode ``requests`` as one batch; when the device runs out of memory, as two halves."""
+        try:
+            tokens, logps, owners = self._generate(requests, params)
+        except torch.OutOfMemoryError:
+            if not self.config.split_on_oom or sum(r.n for r in requests) <= 1:
+                raise
+            self.oom_splits += 1
+            _log.warning("out of device memory for %d sequences: decoding the batch in halves", sum(r.n for r in requests))
+            self._free_memory()
+            if len(requests) > 1:
+                half = len(requests) // 2
+                return self._sample_fitting(requests[:half], params) + self._sample_fitting(requests[half:], params)
+            (request,) = requests
+            first = request.n // 2
+            halves = [Request(request.prompt, first), Request(request.prompt, request.n - first)]
+            return [[s for half in halves for s in self._sample_fitting([half], params)[0]]]
+        return self._collect(requests, tokens, logps, owners, params)
 
     # -- the decode loop ----------------------------------------------------------------
 
@@ -344,7 +369,10 @@ class HFEngine(Engine):
         return low, True
 
     def close(self) -> None:
-        """Drop the model and cached KV tensors."""
+        """Drop the cached KV tensors (the model stays usable)."""
+        self._free_memory()
+
+    def _free_memory(self) -> None:
         self._static_caches.clear()
         if self.device.type == "cuda":
             torch.cuda.empty_cache()

@@ -131,3 +131,30 @@ def test_compiled_decode_on_the_gpu_matches_dynamic(tiny_model_dir, decode: str)
     for _ in range(2):  # the second call replays the captured graphs
         a, b = compiled.sample(requests, GREEDY), plain.sample(requests, GREEDY)
         assert [[s.text for s in r] for r in a] == [[s.text for s in r] for r in b]
+
+
+def test_a_batch_that_runs_out_of_memory_is_decoded_in_halves(tiny_model_dir, monkeypatch) -> None:
+    engine = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", seed=0))
+    requests = [Request(COQ.render(g), n) for g, n in zip(GOALS, (2, 1, 3))]
+    whole = engine.sample(requests, GREEDY)
+    generate = engine._generate
+    sizes = []
+
+    def device_fits_three_sequences(batch, params):
+        sizes.append(sum(r.n for r in batch))
+        if sizes[-1] > 3:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated: at most 3 sequences fit)")
+        return generate(batch, params)
+
+    monkeypatch.setattr(engine, "_generate", device_fits_three_sequences)
+    halved = engine.sample(requests, GREEDY)
+    assert [[s.text for s in r] for r in halved] == [[s.text for s in r] for r in whole]
+    assert sizes == [6, 2, 4, 1, 3]  # (2) + (1, 3): then the 4 splits into the 1 and the 3
+    assert engine.oom_splits == 2
+
+    def nothing_fits(batch, params):
+        raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+
+    monkeypatch.setattr(engine, "_generate", nothing_fits)
+    with pytest.raises(torch.OutOfMemoryError):
+        engine.sample(requests, GREEDY)
