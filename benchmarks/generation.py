@@ -11,6 +11,8 @@ length, a fixed number of new tokens (no early stop). Four cases:
 
 ``--also-decode static`` adds a (c) row per other decode strategy of the engine
 (``shared``, ``static``, ``dynamic``), measured in the same run on the same model.
+(e) runs (c)'s workload with prompts that share a ``--header-tokens`` prefix (as
+a search run's few-shot prompts do), with the engine's prefix cache off and on.
 
 For each: tokens/s, ms per decode step (prefill timed separately and taken
 out), and the fraction of the weights+KV roofline (bytes one decode step must
@@ -92,10 +94,11 @@ def build(shape: Shape, device: str, dtype: torch.dtype) -> tuple[LlamaForCausal
     return model.eval(), tokenizer
 
 
-def prompts(shape: Shape, count: int, seed: int) -> list[str]:
-    """``count`` random prompts of ``shape.prompt_tokens`` tokens."""
+def prompts(shape: Shape, count: int, seed: int, header: int = 0) -> list[str]:
+    """``count`` random prompts of ``shape.prompt_tokens`` tokens; the first ``header`` are the same in all."""
     rng = torch.Generator().manual_seed(seed)
     ids = torch.randint(2, shape.model.vocab_size, (count, shape.prompt_tokens), generator=rng)
+    ids[:, :header] = torch.randint(2, shape.model.vocab_size, (header,), generator=torch.Generator().manual_seed(0))
     return [" ".join(f"t{i}" for i in row.tolist()) for row in ids]
 
 
@@ -216,8 +219,9 @@ def main(argv: list[str] | None = None) -> None:
     add("--decode", choices=DECODES, default=None, help="engine decode (default: shared)")
     add("--also-decode", choices=DECODES, nargs="*", default=[], help="more (c) rows, one per other decode strategy")
     add("--compile", action=argparse.BooleanOptionalAction, default=None, help="compiled decode step (default: on CUDA)")
-    add("--new-tokens", type=int, default=None)
-    add("--prompt-tokens", type=int, default=None)
+    add("--header-tokens", type=int, default=None, help="(e): prompt tokens all searches share; 0 skips (e) (default: 3/4 of the prompt)")
+    add("--new-tokens", type=int, default=None, help="tokens generated per sequence (default: 64 for 7b, 32 for tiny)")
+    add("--prompt-tokens", type=int, default=None, help="prompt length in tokens (default: 256 for 7b, 128 for tiny)")
     args = parser.parse_args(argv)
 
     shape = CONFIGS[args.config]
@@ -252,6 +256,16 @@ def main(argv: list[str] | None = None) -> None:
         variant = replace(bench, engine=other)
         results.append(variant.measure(f"(c) {decode} decode, {shape.searches} searches", variant.scheduled(many), n))
         other.close()
+    header = shape.prompt_tokens * 3 // 4 if args.header_tokens is None else args.header_tokens
+    if header:
+        # (e): prompts that share a few-shot header, as a search run's do; prefix cache off, then on.
+        with_header = prompts(shape, shape.searches, seed=3, header=header)
+        for cached in (False, True):
+            config = HFEngineConfig(compile=args.compile, seed=0, split_on_oom=False, prefix_cache=cached)
+            variant = replace(bench, engine=HFEngine(model, tokenizer, config))
+            label = f"(e) {header}-token shared header, prefix cache {'on' if cached else 'off'}"
+            results.append(variant.measure(label, variant.scheduled(with_header), n))
+            variant.engine.close()
     best = bench.largest_fitting(args.max_searches or (128 if cuda else 16))
     if best is not None:
         results.append(best)

@@ -35,6 +35,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, Stat
 
 from prover.generators.cleaning import Sample
 from prover.generators.engine import DECODES, Engine, Request, SamplingParams
+from prover.generators.prefix_cache import CommonPrefix, PrefixCache, PrefixCacheConfig
 from prover.generators.shared_prefix import SharedPrefixCache, enable_shared_prefix_attention
 
 _log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class HFEngineConfig:
     two, so compiled graphs are reused; the ``max_static_caches`` most recently
     used shapes keep their cache. With ``split_on_oom`` a batch that runs out of
     device memory is decoded in halves (recursively, down to single samples).
+    ``prefix_cache`` (``shared`` decode only) keeps the KV of a prefix that
+    prompts share across calls (:mod:`prover.generators.prefix_cache`).
     """
 
     device: str | None = None
@@ -65,6 +68,8 @@ class HFEngineConfig:
     max_prompt_tokens: int | None = None
     seed: int | None = None
     split_on_oom: bool = True
+    prefix_cache: bool = True
+    prefix_cache_config: PrefixCacheConfig = PrefixCacheConfig()
 
 
 def default_device() -> str:
@@ -133,6 +138,8 @@ class HFEngine(Engine):
         self._lock = threading.Lock()
         #: How many times a batch was halved because the device ran out of memory.
         self.oom_splits = 0
+        #: KV of the prefix (few-shot examples) that prompts share, kept across calls.
+        self.prefix_cache = PrefixCache(config.prefix_cache_config)
 
     @classmethod
     def load(cls, path: str, config: HFEngineConfig = HFEngineConfig()) -> "HFEngine":
@@ -179,6 +186,9 @@ class HFEngine(Engine):
         """Token ids and log-probs, (samples, steps), and each sample's request index."""
         limit = self.config.max_prompt_tokens or max(8, self.max_positions - params.max_new_tokens)
         prompts = [self.tokenizer(r.prompt, add_special_tokens=True)["input_ids"][-limit:] for r in requests]
+        common = self._common_prefix(prompts) if self.decode == "shared" and self.config.prefix_cache else None
+        skip = len(common) if common is not None else 0
+        prompts = [p[skip:] for p in prompts]  # each prompt's own tokens, after the shared prefix
         length = max(len(p) for p in prompts)
         ids = torch.full((len(prompts), length), self.pad_id, dtype=torch.long)
         mask = torch.zeros((len(prompts), length), dtype=torch.long)
@@ -188,11 +198,21 @@ class HFEngine(Engine):
         ids, mask = ids.to(self.device), mask.to(self.device)
 
         prefill = DynamicCache(config=self.model.config)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        attention_mask = mask
+        if common is not None:
+            for index, (keys, values) in enumerate(common.layers):
+                prefill.update(keys.expand(len(prompts), -1, -1, -1), values.expand(len(prompts), -1, -1, -1), index)
+            attention_mask = torch.cat([mask.new_ones((len(prompts), skip)), mask], dim=-1)
+        positions = skip + (mask.cumsum(-1) - 1).clamp(min=0)
         out = self.model(
-            input_ids=ids, attention_mask=mask, position_ids=positions, cache=prefill, use_cache=True, logits_to_keep=1
+            input_ids=ids,
+            attention_mask=attention_mask,
+            position_ids=positions,
+            cache=prefill,
+            use_cache=True,
+            logits_to_keep=1,
         )
-        plan = self._plan(requests, prefill, mask, length, params)
+        plan = self._plan(requests, prefill, mask, length, params, common)
         logits = out.logits[:, -1].float().index_select(0, plan.prompt_of_row)
         next_pos = positions[:, -1:].index_select(0, plan.prompt_of_row) + 1
         keep = torch.tensor(plan.kept_rows, device=self.device)
@@ -215,7 +235,13 @@ class HFEngine(Engine):
         return tokens[keep, :steps].cpu(), logps[keep, :steps].cpu(), plan.owners
 
     def _plan(
-        self, requests: list[Request], prefill: DynamicCache, mask: torch.Tensor, length: int, params: SamplingParams
+        self,
+        requests: list[Request],
+        prefill: DynamicCache,
+        mask: torch.Tensor,
+        length: int,
+        params: SamplingParams,
+        common: CommonPrefix | None = None,
     ) -> _DecodePlan:
         """Lay the samples out in rows of a decode batch over a cache of this engine's kind."""
         owners = [i for i, r in enumerate(requests) for _ in range(r.n)]
@@ -227,8 +253,9 @@ class HFEngine(Engine):
             prompt_of_row = torch.arange(prompts, device=self.device).clamp(max=len(requests) - 1).repeat_interleave(k)
             prefix = _round_up(length, self.config.cache_bucket)
             suffix = _round_up(params.max_new_tokens, self.config.cache_bucket)
-            cache = self._shared_cache(prompts, k, prefix, suffix, prefill)
-            cache.load_prefix(prefill, mask)
+            shared = _round_up(len(common), self.config.cache_bucket) if common is not None else 0
+            cache = self._shared_cache(prompts, k, prefix, suffix, shared, prefill)
+            cache.load_prefix(prefill, mask, common)
 
             def shared_step(token: torch.Tensor, positions: torch.Tensor, t: int) -> torch.Tensor:
                 return self._step_shared(token, positions, cache)
@@ -272,17 +299,33 @@ class HFEngine(Engine):
         )
         return out.logits[:, -1]
 
-    def _shared_cache(self, prompts: int, k: int, prefix: int, suffix: int, prefill: DynamicCache) -> SharedPrefixCache:
+    def _shared_cache(
+        self, prompts: int, k: int, prefix: int, suffix: int, common: int, prefill: DynamicCache
+    ) -> SharedPrefixCache:
         """A reused shared-prefix cache for this shape (least recently used shapes are dropped)."""
-        key = ("shared", prompts, k, prefix, suffix)
+        key = ("shared", prompts, k, prefix, suffix, common)
         cache = self._static_caches.pop(key, None)
         if cache is None:
             self._evict()
-            cache = SharedPrefixCache(len(prefill.layers), prompts, k, prefix, suffix)
+            cache = SharedPrefixCache(len(prefill.layers), prompts, k, prefix, suffix, common)
             first = prefill.layers[0].keys
             cache.allocate(first.shape[1], first.shape[-1], first.dtype, self.device)
         self._static_caches[key] = cache
         return cache
+
+    def _common_prefix(self, prompts: list[list[int]]) -> CommonPrefix | None:
+        """The cached prefix these prompts share, computed now if they share a new one (else ``None``)."""
+        found = self.prefix_cache.lookup(prompts)
+        if found is None:
+            tokens = self.prefix_cache.candidate(prompts)
+            if tokens is not None:
+                cache = DynamicCache(config=self.model.config)
+                ids = torch.tensor([tokens], device=self.device)
+                self.model(input_ids=ids, position_ids=torch.arange(len(tokens), device=self.device)[None], cache=cache)
+                found = CommonPrefix(tokens, tuple((layer.keys, layer.values) for layer in cache.layers))
+                self.prefix_cache.add(found)
+        self.prefix_cache.remember(prompts)
+        return found
 
     def _evict(self) -> None:
         while len(self._static_caches) >= max(1, self.config.max_static_caches):
@@ -374,6 +417,7 @@ class HFEngine(Engine):
 
     def _free_memory(self) -> None:
         self._static_caches.clear()
+        self.prefix_cache.clear()
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
 

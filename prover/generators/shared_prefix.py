@@ -6,13 +6,15 @@ and values, and each decode step would read the prompt's KV ``k`` times. Here
 the prompt's KV is stored once (:class:`SharedPrefixCache`), each sample keeps
 only the tokens it generated, and attention (:func:`shared_prefix_attention`)
 computes the prompt part for the ``k`` queries of a prompt as one small matrix
-product, so a decode step reads each prompt's KV once. The two parts are
+product, so a decode step reads each prompt's KV once. A third, optional
+segment holds a prefix that *all* prompts share (the few-shot examples, see
+:mod:`prover.generators.prefix_cache`), read once for every row. The parts are
 normalised together by one softmax over their concatenated scores, which is
 exactly attention over the whole sequence (the idea of Hydragen, Juravsky et
 al., 2024, and of vLLM's cascade attention).
 
-Every shape is fixed for a given (prompts, k, prompt bucket, suffix bucket), so
-the decode step compiles into one CUDA graph and is replayed.
+Every shape is fixed for a given (prompts, k, common, prompt and suffix
+buckets), so the decode step compiles into one CUDA graph and is replayed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+
+from prover.generators.prefix_cache import CommonPrefix
 from transformers import AttentionInterface
 from transformers.cache_utils import Cache, StaticLayer
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
@@ -38,48 +42,70 @@ class SharedPrefixLayer(StaticLayer):
 
     prefix_keys: torch.Tensor
     prefix_values: torch.Tensor
+    common_keys: torch.Tensor
+    common_values: torch.Tensor
 
-    def early_prefix_initialization(self, prompts: int, rows: int, heads: int, head_dim: int, prefix: int, dtype, device) -> None:
-        """Allocate the prefix and suffix tensors once (their addresses stay fixed for CUDA graphs)."""
+    def early_prefix_initialization(
+        self, prompts: int, rows: int, heads: int, head_dim: int, prefix: int, common: int, dtype, device
+    ) -> None:
+        """Allocate the common, prefix and suffix tensors once (their addresses stay fixed for CUDA graphs)."""
         probe = torch.empty((rows, heads, 0, head_dim), dtype=dtype, device=device)
         self.lazy_initialization(probe, probe)
         self.prefix_keys = torch.zeros((prompts, heads, prefix, head_dim), dtype=dtype, device=device)
         self.prefix_values = torch.zeros_like(self.prefix_keys)
-        torch._dynamo.mark_static_address(self.prefix_keys)
-        torch._dynamo.mark_static_address(self.prefix_values)
+        self.common_keys = torch.zeros((1, heads, common, head_dim), dtype=dtype, device=device)
+        self.common_values = torch.zeros_like(self.common_keys)
+        for tensor in (self.prefix_keys, self.prefix_values, self.common_keys, self.common_values):
+            torch._dynamo.mark_static_address(tensor)
 
 
 class SharedPrefixCache(Cache):
     """A cache for ``prompts x k`` rows whose prompt KV is stored once per prompt (see the module docstring).
 
     ``prefix_mask`` is ``(prompts, 1, 1, prefix)``, True where a prompt has a token (prompts are
-    left-padded to their longest and the bucket's rest is empty).
+    left-padded to their longest and the bucket's rest is empty); ``common_mask`` is
+    ``(1, 1, 1, common)``, True over the shared prefix's tokens (``common`` is 0 without one).
     """
 
-    def __init__(self, num_layers: int, prompts: int, k: int, prefix: int, suffix: int):
+    def __init__(self, num_layers: int, prompts: int, k: int, prefix: int, suffix: int, common: int = 0):
         super().__init__(layers=[SharedPrefixLayer(max_cache_len=suffix) for _ in range(num_layers)])
-        self.prompts, self.k, self.prefix, self.suffix = prompts, k, prefix, suffix
+        self.prompts, self.k, self.prefix, self.suffix, self.common = prompts, k, prefix, suffix, common
         self.prefix_mask: torch.Tensor | None = None
+        self.common_mask: torch.Tensor | None = None
 
     def allocate(self, heads: int, head_dim: int, dtype: torch.dtype, device: torch.device) -> None:
-        """Allocate every layer's tensors and the prefix mask."""
+        """Allocate every layer's tensors and the masks."""
+        rows = self.prompts * self.k
         for layer in self.layers:
-            layer.early_prefix_initialization(self.prompts, self.prompts * self.k, heads, head_dim, self.prefix, dtype, device)
+            layer.early_prefix_initialization(self.prompts, rows, heads, head_dim, self.prefix, self.common, dtype, device)
         self.prefix_mask = torch.zeros((self.prompts, 1, 1, self.prefix), dtype=torch.bool, device=device)
+        self.common_mask = torch.zeros((1, 1, 1, self.common), dtype=torch.bool, device=device)
         torch._dynamo.mark_static_address(self.prefix_mask)
+        torch._dynamo.mark_static_address(self.common_mask)
 
-    def load_prefix(self, prefill: Cache, mask: torch.Tensor) -> None:
-        """Copy each prompt's prefill KV in (``mask``: (n, length), 1 on real tokens) and empty the suffixes."""
+    def load_prefix(self, prefill: Cache, mask: torch.Tensor, common: CommonPrefix | None = None) -> None:
+        """Load a batch: the shared ``common`` prefix, then each prompt's own prefill KV, empty suffixes.
+
+        ``mask`` is ``(n, length)``, 1 on each prompt's own tokens, which are the last ``length``
+        positions of ``prefill`` (after the ``common`` ones).
+        """
         n, length = mask.shape
+        skip = len(common) if common is not None else 0
         self.prefix_mask.zero_()
         self.prefix_mask[:n, 0, 0, :length] = mask.bool()
-        for layer, source in zip(self.layers, prefill.layers):
-            layer.prefix_keys[:, :, length:].zero_()
-            layer.prefix_values[:, :, length:].zero_()
-            layer.prefix_keys[n:].zero_()
-            layer.prefix_values[n:].zero_()
-            layer.prefix_keys[:n, :, :length].copy_(source.keys)
-            layer.prefix_values[:n, :, :length].copy_(source.values)
+        self.common_mask.zero_()
+        self.common_mask[..., :skip] = True
+        for index, (layer, source) in enumerate(zip(self.layers, prefill.layers)):
+            layer.prefix_keys.zero_()
+            layer.prefix_values.zero_()
+            layer.prefix_keys[:n, :, :length].copy_(source.keys[:, :, skip:])
+            layer.prefix_values[:n, :, :length].copy_(source.values[:, :, skip:])
+            layer.common_keys.zero_()
+            layer.common_values.zero_()
+            if common is not None:
+                keys, values = common.layers[index]
+                layer.common_keys[:, :, :skip].copy_(keys)
+                layer.common_values[:, :, :skip].copy_(values)
             layer.keys.zero_()
             layer.values.zero_()
             layer.cumulative_length.zero_()
@@ -120,11 +146,22 @@ def shared_prefix_attention(
     filled = torch.arange(key.shape[2], device=key.device) < layer.cumulative_length
     suffix_scores = suffix_scores.masked_fill(~filled, float("-inf"))
     suffix_scores = _rows_to_prompts(suffix_scores, prompts, k, kv_heads, groups)
-    weights = torch.softmax(torch.cat([prefix_scores, suffix_scores], dim=-1), dim=-1).to(query.dtype)
-    prefix_weights, suffix_weights = weights.split([prefix_scores.shape[-1], suffix_scores.shape[-1]], dim=-1)
-    out = torch.matmul(prefix_weights, layer.prefix_values)  # (prompts, kv_heads, k * groups, dim)
+    scores = [prefix_scores, suffix_scores]
+    common = shared_prefix.common
+    if common:
+        # Every row against the prefix all prompts share: (1, kv_heads, rows * groups, common).
+        q_all = _rows_to_all(q_rows)
+        common_scores = torch.matmul(q_all, layer.common_keys.transpose(-1, -2)).to(exact) * scale
+        common_scores = common_scores.masked_fill(~shared_prefix.common_mask, float("-inf"))
+        scores.append(_rows_to_prompts(_all_to_rows(common_scores, rows, kv_heads, groups), prompts, k, kv_heads, groups))
+    weights = torch.softmax(torch.cat(scores, dim=-1), dim=-1).to(query.dtype)
+    parts = weights.split([part.shape[-1] for part in scores], dim=-1)
+    out = torch.matmul(parts[0], layer.prefix_values)  # (prompts, kv_heads, k * groups, dim)
     out = _prompts_to_rows(out, prompts, k, kv_heads, groups)  # (rows, kv_heads, groups, dim)
-    out = out + torch.matmul(_prompts_to_rows(suffix_weights, prompts, k, kv_heads, groups), value)
+    out = out + torch.matmul(_prompts_to_rows(parts[1], prompts, k, kv_heads, groups), value)
+    if common:
+        common_weights = _rows_to_all(_prompts_to_rows(parts[2], prompts, k, kv_heads, groups))
+        out = out + _all_to_rows(torch.matmul(common_weights, layer.common_values), rows, kv_heads, groups)
     return out.reshape(rows, 1, heads, dim), None
 
 
@@ -138,6 +175,17 @@ def _prompts_to_rows(x: torch.Tensor, prompts: int, k: int, kv_heads: int, group
     """(prompts, kv_heads, k * groups, n) -> (rows, kv_heads, groups, n)."""
     n = x.shape[-1]
     return x.view(prompts, kv_heads, k, groups, n).permute(0, 2, 1, 3, 4).reshape(prompts * k, kv_heads, groups, n)
+
+
+def _rows_to_all(x: torch.Tensor) -> torch.Tensor:
+    """(rows, kv_heads, groups, n) -> (1, kv_heads, rows * groups, n)."""
+    rows, kv_heads, groups, n = x.shape
+    return x.transpose(0, 1).reshape(1, kv_heads, rows * groups, n)
+
+
+def _all_to_rows(x: torch.Tensor, rows: int, kv_heads: int, groups: int) -> torch.Tensor:
+    """(1, kv_heads, rows * groups, n) -> (rows, kv_heads, groups, n)."""
+    return x.view(kv_heads, rows, groups, x.shape[-1]).transpose(0, 1)
 
 
 def enable_shared_prefix_attention(model: Any) -> None:

@@ -97,12 +97,33 @@ def test_shared_decoding_stores_each_prompt_once(tiny_model_dir) -> None:
 def test_decode_step_traces_as_one_graph(tiny_model_dir, decode: str) -> None:
     """A graph break would split the compiled step and defeat the CUDA graph: trace with fullgraph=True."""
     engine = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", decode=decode, compile=False, seed=0))
-    plain = [[s.text for s in r] for r in engine.sample([Request(COQ.render(GOALS[0]), 2)], GREEDY)]
+    requests = [Request(COQ.render(g), 2) for g in GOALS[:2]]  # they share the few-shot prefix
+    plain = [[s.text for s in r] for r in engine.sample(requests, GREEDY)]
     torch._dynamo.reset()
     engine._step = torch.compile(engine._forward_step, backend="eager", fullgraph=True)
     engine._step_shared = torch.compile(engine._forward_shared, backend="eager", fullgraph=True)
-    traced = [[s.text for s in r] for r in engine.sample([Request(COQ.render(GOALS[0]), 2)], GREEDY)]
+    traced = [[s.text for s in r] for r in engine.sample(requests, GREEDY)]
     assert traced == plain
+    assert len(engine.prefix_cache) == (1 if decode == "shared" else 0)
+
+
+def test_the_prompts_shared_prefix_is_prefilled_once_and_reused(tiny_model_dir) -> None:
+    cached = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", seed=0))
+    plain = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", seed=0, prefix_cache=False))
+    requests = [Request(COQ.render(g), 2) for g in GOALS]
+    a, b = cached.sample(requests, GREEDY), plain.sample(requests, GREEDY)
+    assert [[s.text for s in r] for r in a] == [[s.text for s in r] for r in b]
+    for ra, rb in zip(a, b):
+        for sa, sb in zip(ra, rb):
+            assert sa.logprob == pytest.approx(sb.logprob, abs=1e-4)
+    (entry,) = cached.prefix_cache._entries.values()
+    header = cached.tokenizer(COQ.render(""))["input_ids"]
+    assert len(entry) >= len(header) // 2 and list(entry.tokens) == header[: len(entry)]
+    # later calls, one prompt each, start from the cached prefix
+    for request, expected in zip(requests, a):
+        assert [s.text for s in cached.sample([request], GREEDY)[0]] == [s.text for s in expected]
+    assert cached.prefix_cache.hits == 3 and len(cached.prefix_cache) == 1
+    assert len(plain.prefix_cache) == 0
 
 
 def test_a_fixed_seed_reproduces_samples(tiny_model_dir) -> None:

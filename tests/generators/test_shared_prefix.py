@@ -18,20 +18,23 @@ class _Layer(torch.nn.Module):
 
 
 @pytest.mark.parametrize("heads, kv_heads", [(4, 4), (4, 2), (6, 1)])
-def test_matches_sdpa_over_the_whole_sequence(heads: int, kv_heads: int) -> None:
+@pytest.mark.parametrize("common, shared", [(0, 0), (7, 5)])
+def test_matches_sdpa_over_the_whole_sequence(heads: int, kv_heads: int, common: int, shared: int) -> None:
+    """Rows see: the ``shared`` tokens all prompts share, their prompt's own tokens, their own suffix."""
     torch.manual_seed(0)
     prompts, k, prefix, suffix, dim, filled = 3, 4, 8, 5, 16, 3
     lengths = [8, 5, 2]  # prompts are left-padded within the prefix
-    cache = SharedPrefixCache(num_layers=1, prompts=prompts, k=k, prefix=prefix, suffix=suffix)
+    cache = SharedPrefixCache(num_layers=1, prompts=prompts, k=k, prefix=prefix, suffix=suffix, common=common)
     cache.allocate(kv_heads, dim, torch.float64, torch.device("cpu"))
     layer = cache.layers[0]
-    layer.prefix_keys.normal_()
-    layer.prefix_values.normal_()
+    for tensor in (layer.prefix_keys, layer.prefix_values, layer.common_keys, layer.common_values):
+        tensor.normal_()
     layer.keys.normal_()  # suffix slots past ``filled`` hold garbage that must be ignored
     layer.values.normal_()
     layer.cumulative_length.fill_(filled)
     for p, n in enumerate(lengths):
         cache.prefix_mask[p, 0, 0, prefix - n :] = True
+    cache.common_mask[..., :shared] = True
     query = torch.randn(prompts * k, heads, 1, dim, dtype=torch.float64)
 
     got, _ = shared_prefix_attention(
@@ -41,8 +44,11 @@ def test_matches_sdpa_over_the_whole_sequence(heads: int, kv_heads: int) -> None
     groups = heads // kv_heads
     for row in range(prompts * k):
         p = row // k
-        keys = torch.cat([layer.prefix_keys[p, :, prefix - lengths[p] :], layer.keys[row, :, :filled]], dim=1)
-        values = torch.cat([layer.prefix_values[p, :, prefix - lengths[p] :], layer.values[row, :, :filled]], dim=1)
+        own = slice(prefix - lengths[p], None)
+        keys = torch.cat([layer.common_keys[0, :, :shared], layer.prefix_keys[p, :, own], layer.keys[row, :, :filled]], 1)
+        values = torch.cat(
+            [layer.common_values[0, :, :shared], layer.prefix_values[p, :, own], layer.values[row, :, :filled]], 1
+        )
         keys, values = keys.repeat_interleave(groups, 0), values.repeat_interleave(groups, 0)
         want = torch.nn.functional.scaled_dot_product_attention(query[row], keys, values, scale=0.3)  # (heads, 1, dim)
         torch.testing.assert_close(got[row, 0], want[:, 0])
