@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--limit", type=int, default=None, help="run at most N problems (default: no limit)")
     run.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1)), help="parallel searches, each with its own prover process (default: CPU count, %(default)s)")
     run.add_argument("--out", default=run_defaults.out, help="results file (JSONL); a rerun skips problems already in it (default: %(default)s)")
+    run.add_argument("--retry-errors", action="store_true", help="run again the problems whose recorded result is an error (a crashed prover, an unreachable model server); the new record supersedes the old")
     run.add_argument("--graphs-dir", default=None, help="save each search graph as JSON in this folder (default: off)")
     srch = parser.add_argument_group("search")
     srch.add_argument("--budget", type=int, default=search_defaults.budget, help="node expansions (model queries) per theorem (default: %(default)s)")
@@ -90,6 +91,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         workers=args.workers,
         out=args.out,
         graphs_dir=args.graphs_dir,
+        retry_errors=args.retry_errors,
         search=SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit),
         generator=GeneratorConfig(name=args.generator, tactics=args.tactics, model=args.model, engine=args.engine, options=options),
         env_options={"timeout": args.tactic_timeout},

@@ -5,6 +5,10 @@ opened with ``O_APPEND`` and then ``fsync``-ed, so a killed run leaves whole
 records only, except at worst a torn final line, which :class:`ResultStore`
 cuts off when it opens the file. A rerun skips every problem already recorded,
 so nothing is lost or duplicated.
+
+A problem whose record holds an ``error`` (a crashed prover, an unreachable
+model server) may be run again (``prove --retry-errors``): its new record is
+appended after the old one, and the last record of a problem is its result.
 """
 
 from __future__ import annotations
@@ -17,17 +21,16 @@ from typing import Any, Iterator
 
 
 class ResultStore:
-    """Append-only JSONL store of per-problem results, keyed by (split, name)."""
+    """Append-only JSONL store of per-problem results, keyed by (split, name); the last record counts."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self.records: list[dict[str, Any]] = []
+        self._latest: dict[tuple[str, str], dict[str, Any]] = {}  # insertion order: first recorded first
         if self.path.exists():
             self._repair_and_load()
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._done = {self.key(record) for record in self.records}
 
     @staticmethod
     def key(record: dict[str, Any]) -> tuple[str, str]:
@@ -36,14 +39,18 @@ class ResultStore:
 
     def done(self, split: str, name: str) -> bool:
         """Whether a result for this problem is already recorded."""
-        return (split, name) in self._done
+        return (split, name) in self._latest
+
+    def failed(self, split: str, name: str) -> bool:
+        """Whether this problem's result is an error (it may be run again)."""
+        return bool(self._latest.get((split, name), {}).get("error"))
 
     def append(self, record: dict[str, Any]) -> None:
-        """Write ``record`` as one line, durably; a second record for a problem is refused."""
+        """Write ``record`` as one line, durably; a second record is refused unless the first is an error."""
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:
             key = self.key(record)
-            if key in self._done:
+            if key in self._latest and not self._latest[key].get("error"):
                 raise ValueError(f"duplicate result for {key}")
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
@@ -53,11 +60,15 @@ class ResultStore:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            self.records.append(record)
-            self._done.add(key)
+            self._latest[key] = record
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(list(self.records))
+        """Each problem's result (its last record), in the order problems were first recorded."""
+        with self._lock:
+            return iter(list(self._latest.values()))
+
+    def __len__(self) -> int:
+        return len(self._latest)
 
     def _repair_and_load(self) -> None:
         data = self.path.read_bytes()
@@ -66,7 +77,8 @@ class ResultStore:
             keep = data.rfind(b"\n") + 1  # a torn last record: drop it, it will be redone
         for raw in data[:keep].splitlines():
             if raw.strip():
-                self.records.append(json.loads(raw))
+                record = json.loads(raw)
+                self._latest[self.key(record)] = record
         if keep != len(data):
             with open(self.path, "r+b") as handle:
                 handle.truncate(keep)

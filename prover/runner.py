@@ -44,6 +44,7 @@ class RunConfig:
     workers: int = 1
     out: str = "results.jsonl"
     graphs_dir: str | None = None  #: save each search graph as JSON here
+    retry_errors: bool = False  #: run again the problems whose recorded result is an error
     search: SearchConfig = SearchConfig()
     generator: GeneratorConfig = GeneratorConfig()
     env_options: dict[str, Any] = field(default_factory=dict)  #: passed to the backend
@@ -110,7 +111,8 @@ def run_benchmark(config: RunConfig, console: Console | None = None) -> list[dic
     console = console or Console(stderr=True)
     entries = select_entries(config)
     store = ResultStore(config.out)
-    todo = [entry for entry in entries if not store.done(entry.problem.split, entry.problem.name)]
+    todo = [entry for entry in entries if not store.done(entry.problem.split, entry.problem.name)
+            or (config.retry_errors and store.failed(entry.problem.split, entry.problem.name))]
     make_env(config.backend, **config.env_options).close()  # fail fast if the prover is missing
     generator = build_generator(config.generator, config.backend)
     pool = _EnvPool(config.backend, config.env_options)
@@ -139,8 +141,9 @@ def run_benchmark(config: RunConfig, console: Console | None = None) -> list[dic
         store.append(record)
         return record
 
+    retried = {(e.problem.split, e.problem.name) for e in todo}
     done_before = [r for r in store if r.get("split") in {e.problem.split for e in entries}
-                   and r["name"] in {e.problem.name for e in entries}]
+                   and r["name"] in {e.problem.name for e in entries} and ResultStore.key(r) not in retried]
     verified = sum(1 for r in done_before if r.get("verified"))
     finished = len(done_before)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())

@@ -43,3 +43,44 @@ def test_prove_with_a_local_model_records_logprobs_on_the_proof_path(tiny_model_
     for record in proved:
         assert len(record["logprobs"]) == len(record["proof"]) >= 1
         assert all(isinstance(lp, float) and lp < 0 for lp in record["logprobs"])
+
+
+def test_retry_errors_reruns_what_a_dead_model_server_failed(tiny_model_dir, tmp_path) -> None:
+    """Problems that failed on an unreachable server get a new record once it is up; the rest stay."""
+    import socket
+
+    problems = tmp_path / "easy.jsonl"
+    problems.write_text("".join(json.dumps(p) + "\n" for p in PROBLEMS[:2]))
+    out = tmp_path / "results.jsonl"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    api_base = f"http://127.0.0.1:{port}/v1"
+    command = [
+        sys.executable, "-m", "prover.cli", "--benchmark", str(problems), "--backend", "coq",
+        "--model", str(tiny_model_dir), "--engine", "openai", "--api-base", api_base,
+        "--workers", "1", "--samples", "4", "--budget", "4", "--out", str(out), "--json",
+    ]  # fmt: skip
+
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    failed = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(failed) == 2 and all("OpenAIServerError" in r["error"] for r in failed), failed
+
+    serve = [sys.executable, "-m", "prover.cli", "serve", "--model", str(tiny_model_dir), "--port", str(port)]
+    server = subprocess.Popen(serve, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout.readline().startswith("serving")
+        unchanged = subprocess.run(command, capture_output=True, text=True, timeout=300)  # no --retry-errors
+        assert len(out.read_text().splitlines()) == 2
+        assert json.loads(unchanged.stdout.splitlines()[-1])["errors"] == 2
+        retried = subprocess.run(command + ["--retry-errors"], capture_output=True, text=True, timeout=300)
+        assert retried.returncode == 0, retried.stderr[-2000:]
+    finally:
+        server.kill()
+        server.wait()
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["name"] for r in lines] == [p["name"] for p in PROBLEMS[:2]] * 2  # appended, nothing rewritten
+    assert all(r["error"] == "" for r in lines[2:])
+    summary = json.loads(retried.stdout.splitlines()[-1])
+    assert summary["problems"] == 2 and summary["errors"] == 0
