@@ -270,6 +270,11 @@ def main(argv: list[str] | None = None) -> None:
     if best is not None:
         results.append(best)
     _print_table(console, results)
+    if cuda and args.compile is not False:
+        from torch._dynamo.utils import counters
+
+        # Skipped graphs run kernel by kernel: far slower on the GPU. The log says why (TORCH_LOGS=perf_hints).
+        console.print(f"compiled decode steps that skipped CUDA graphs: {counters['inductor']['cudagraph_skips']}")
 
 
 def _print_table(console: Console, results: list[Measurement]) -> None:
