@@ -36,7 +36,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, Stat
 from prover.generators.cleaning import Sample
 from prover.generators.engine import DECODES, Engine, Request, SamplingParams
 from prover.generators.prefix_cache import CommonPrefix, PrefixCache, PrefixCacheConfig
-from prover.generators.shared_prefix import SharedPrefixCache, enable_shared_prefix_attention
+from prover.generators.shared_prefix import SharedPrefixCache, enable_shared_prefix_attention, unsupported_reason
 
 _log = logging.getLogger(__name__)
 
@@ -113,6 +113,11 @@ class HFEngine(Engine):
         self.decode = config.decode or "shared"
         if self.decode not in DECODES:
             raise ValueError(f"decode must be one of {', '.join(DECODES)}, got {self.decode!r}")
+        if self.decode == "shared" and (reason := unsupported_reason(model.config)) is not None:
+            if config.decode == "shared":
+                raise ValueError(f"decode='shared' does not support this model ({reason}); use 'static'")
+            _log.info("this model has %s: decoding with a static cache instead of shared prefixes", reason)
+            self.decode = "static"
         if self.decode == "shared":
             enable_shared_prefix_attention(model)
         use_compile = on_cuda if config.compile is None else config.compile

@@ -125,10 +125,17 @@ def shared_prefix_attention(
     """Attention of one decode step over a shared prompt prefix and each row's own suffix.
 
     ``query`` is ``(rows, heads, 1, dim)``; ``key``/``value`` are the layer's suffix tensors. Without
-    ``shared_prefix`` (the prefill, or other callers) this is plain SDPA.
+    ``shared_prefix`` (the prefill, or other callers) this is plain SDPA. Attention variants this
+    does not compute (logit soft-capping, sinks, a window shorter than the sequence) raise.
     """
     if shared_prefix is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs)
+    for variant in ("softcap", "s_aux"):
+        if kwargs.get(variant) is not None:
+            raise NotImplementedError(f"shared-prefix decoding does not support {variant}; use decode='static'")
+    window = kwargs.get("sliding_window")
+    if window is not None and shared_prefix.common + shared_prefix.prefix + shared_prefix.suffix > window:
+        raise NotImplementedError(f"shared-prefix decoding does not window attention ({window}); use decode='static'")
     layer = shared_prefix.layers[module.layer_idx]
     prompts, k = shared_prefix.prompts, shared_prefix.k
     rows, heads, _, dim = query.shape
@@ -186,6 +193,17 @@ def _rows_to_all(x: torch.Tensor) -> torch.Tensor:
 def _all_to_rows(x: torch.Tensor, rows: int, kv_heads: int, groups: int) -> torch.Tensor:
     """(1, kv_heads, rows * groups, n) -> (rows, kv_heads, groups, n)."""
     return x.view(kv_heads, rows, groups, x.shape[-1]).transpose(0, 1)
+
+
+def unsupported_reason(config: Any) -> str | None:
+    """Why a model with this config cannot decode with shared prefixes, or ``None`` when it can."""
+    if getattr(config, "attn_logit_softcapping", None) is not None:
+        return "attention logit soft-capping"
+    if "sliding_attention" in (getattr(config, "layer_types", None) or ()):
+        return "sliding-window attention layers"
+    if getattr(config, "model_type", "") == "gpt_oss":
+        return "attention sinks"
+    return None
 
 
 def enable_shared_prefix_attention(model: Any) -> None:

@@ -179,3 +179,15 @@ def test_a_batch_that_runs_out_of_memory_is_decoded_in_halves(tiny_model_dir, mo
     monkeypatch.setattr(engine, "_generate", nothing_fits)
     with pytest.raises(torch.OutOfMemoryError):
         engine.sample(requests, GREEDY)
+
+
+def test_models_the_shared_decode_cannot_run_fall_back_to_static() -> None:
+    from transformers import Gemma2Config, Gemma2ForCausalLM
+
+    config = Gemma2Config(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=2,
+                          num_attention_heads=2, num_key_value_heads=1, head_dim=8)  # fmt: skip
+    model = Gemma2ForCausalLM(config)
+    tokenizer = type("Tokenizer", (), {"pad_token_id": 0, "eos_token_id": 1, "unk_token_id": 2})()
+    assert HFEngine(model, tokenizer, HFEngineConfig(device="cpu")).decode == "static"
+    with pytest.raises(ValueError, match="soft-capping"):
+        HFEngine(model, tokenizer, HFEngineConfig(device="cpu", decode="shared"))

@@ -77,3 +77,21 @@ def test_loading_a_prefix_clears_what_an_earlier_batch_left() -> None:
         assert layer.prefix_keys[0, :, :3].eq(1.0).all() and layer.prefix_keys[0, :, 3:].eq(0).all()
         assert layer.prefix_keys[1].eq(0).all() and layer.keys.eq(0).all()
         assert int(layer.cumulative_length) == 0
+
+
+def test_models_whose_attention_it_does_not_compute_are_refused() -> None:
+    from transformers import Gemma2Config, LlamaConfig, MistralConfig
+
+    from prover.generators.shared_prefix import unsupported_reason
+
+    assert unsupported_reason(LlamaConfig()) is None
+    assert unsupported_reason(MistralConfig()) is None  # its window is checked against each batch's length
+    assert "soft-capping" in unsupported_reason(Gemma2Config())
+    cache = SharedPrefixCache(num_layers=1, prompts=1, k=1, prefix=64, suffix=64)
+    cache.allocate(1, 4, torch.float32, torch.device("cpu"))
+    query, suffix = torch.zeros(1, 1, 1, 4), cache.layers[0].keys
+    for variant in ({"softcap": 50.0}, {"s_aux": torch.zeros(1)}, {"sliding_window": 100}):
+        with pytest.raises(NotImplementedError):
+            shared_prefix_attention(_Layer(0), query, suffix, suffix, None, shared_prefix=cache, **variant)
+    out, _ = shared_prefix_attention(_Layer(0), query, suffix, suffix, None, shared_prefix=cache, sliding_window=4096)
+    assert out.shape == (1, 1, 1, 4)
