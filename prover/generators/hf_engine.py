@@ -10,8 +10,9 @@ One call to :meth:`HFEngine.sample` serves a whole batch of requests:
    it once; ``"static"`` and ``"dynamic"`` copy it into every sample's row.
 3. **Decode** all sequences together one token per step. On the GPU the step
    runs on a fixed-shape cache (``shared`` or ``static``) under
-   ``torch.compile(mode="reduce-overhead")``, i.e. the whole step replays as a
-   CUDA graph; on the CPU it runs eagerly. The host looks at
+   ``torch.compile(mode="reduce-overhead")``, i.e. the whole step, the choice
+   of the next tokens included, replays as one CUDA graph; on the CPU it runs
+   eagerly. The host looks at
    the tokens only every few steps (to stop early when every sequence has hit
    a stop sequence), so the GPU is not stalled per step.
 
@@ -36,6 +37,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, Stat
 from prover.generators.cleaning import Sample
 from prover.generators.engine import DECODES, Engine, Request, SamplingParams
 from prover.generators.prefix_cache import CommonPrefix, PrefixCache, PrefixCacheConfig
+from prover.generators.sampling import sample_next
 from prover.generators.shared_prefix import SharedPrefixCache, enable_shared_prefix_attention, unsupported_reason
 
 _log = logging.getLogger(__name__)
@@ -125,19 +127,21 @@ class HFEngine(Engine):
         self.pad_id = _pad_id(tokenizer)
         self.eos_id = tokenizer.eos_token_id
         self._compiled = use_compile
-        self._step = self._forward_step
-        self._step_shared = self._forward_shared
+        self._step = self._decode_step
+        self._step_shared = self._decode_shared
         if use_compile:
             # One graph per (padded batch, cache bucket), each specialised to its shapes (dynamic=False:
             # dynamo would otherwise switch to slower shape-generic kernels after the first recompile);
             # allow more graphs than dynamo's default of 8.
             torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
-            self._step = torch.compile(self._forward_step, mode="reduce-overhead", dynamic=False)
-            self._step_shared = torch.compile(self._forward_shared, mode="reduce-overhead", dynamic=False)
+            self._step = torch.compile(self._decode_step, mode="reduce-overhead", dynamic=False)
+            self._step_shared = torch.compile(self._decode_shared, mode="reduce-overhead", dynamic=False)
         self._static_caches: OrderedDict[tuple, StaticCache | SharedPrefixCache] = OrderedDict()
         self._generator = torch.Generator(device=self.device)
         if config.seed is not None:
             self._generator.manual_seed(config.seed)
+            if use_compile and on_cuda:
+                torch.cuda.manual_seed(config.seed)  # compiled steps sample from the device's default RNG
         else:
             self._generator.seed()
         self._lock = threading.Lock()
@@ -218,16 +222,16 @@ class HFEngine(Engine):
             logits_to_keep=1,
         )
         plan = self._plan(requests, prefill, mask, length, params, common)
-        logits = out.logits[:, -1].float().index_select(0, plan.prompt_of_row)
+        logits = out.logits[:, -1].index_select(0, plan.prompt_of_row)
         next_pos = positions[:, -1:].index_select(0, plan.prompt_of_row) + 1
         keep = torch.tensor(plan.kept_rows, device=self.device)
 
         batch = plan.prompt_of_row.shape[0]
         tokens = torch.full((batch, params.max_new_tokens), self.pad_id, dtype=torch.long, device=self.device)
         logps = torch.zeros((batch, params.max_new_tokens), dtype=torch.float32, device=self.device)
+        token, logp = sample_next(logits, params.temperature, params.top_p, self._generator)
         steps = 0
         for t in range(params.max_new_tokens):
-            token, logp = self._choose(logits, params)
             tokens[:, t], logps[:, t] = token, logp
             steps = t + 1
             if steps == params.max_new_tokens:
@@ -236,7 +240,8 @@ class HFEngine(Engine):
                 break
             if self._compiled:
                 torch.compiler.cudagraph_mark_step_begin()  # the previous step's outputs are consumed
-            logits = plan.step(token[:, None], next_pos + t, t).float()
+            # the input is our copy of the token, not the graph's output buffer that the step overwrites
+            token, logp = plan.step(tokens[:, t : t + 1], next_pos + t, t)
         return tokens[keep, :steps].cpu(), logps[keep, :steps].cpu(), plan.owners
 
     def _plan(
@@ -249,6 +254,7 @@ class HFEngine(Engine):
         common: CommonPrefix | None = None,
     ) -> _DecodePlan:
         """Lay the samples out in rows of a decode batch over a cache of this engine's kind."""
+        generator = None if self._compiled else self._generator  # compiled steps draw from the device's RNG
         owners = [i for i, r in enumerate(requests) for _ in range(r.n)]
         if self.decode == "shared":
             # k rows per prompt (the most any request asks for), prompts padded to a power of two
@@ -262,8 +268,8 @@ class HFEngine(Engine):
             cache = self._shared_cache(prompts, k, prefix, suffix, shared, prefill)
             cache.load_prefix(prefill, mask, common)
 
-            def shared_step(token: torch.Tensor, positions: torch.Tensor, t: int) -> torch.Tensor:
-                return self._step_shared(token, positions, cache)
+            def shared_step(token: torch.Tensor, positions: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
+                return self._step_shared(token, positions, cache, params.temperature, params.top_p, generator)
 
             return _DecodePlan(prompt_of_row, kept, owners, shared_step)
 
@@ -280,12 +286,26 @@ class HFEngine(Engine):
         full_mask = torch.zeros((padded, total), dtype=torch.long, device=self.device)
         full_mask[:, :length] = mask.index_select(0, prompt_of_row)
 
-        def step(token: torch.Tensor, positions: torch.Tensor, t: int) -> torch.Tensor:
+        def step(token: torch.Tensor, positions: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
             full_mask[:, length + t] = 1
             step_mask = full_mask if self.decode == "static" else full_mask[:, : length + t + 1]
-            return self._step(token, step_mask, positions, cache)
+            return self._step(token, step_mask, positions, cache, params.temperature, params.top_p, generator)
 
         return _DecodePlan(prompt_of_row, list(range(batch)), owners, step)
+
+    def _decode_step(
+        self, token: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor, cache: Any, temperature: float,
+        top_p: float, generator: torch.Generator | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One decode step and the choice of the next tokens (one graph when compiled)."""
+        return sample_next(self._forward_step(token, mask, positions, cache), temperature, top_p, generator)
+
+    def _decode_shared(
+        self, token: torch.Tensor, positions: torch.Tensor, cache: SharedPrefixCache, temperature: float,
+        top_p: float, generator: torch.Generator | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One decode step over a shared-prefix cache and the choice of the next tokens."""
+        return sample_next(self._forward_shared(token, positions, cache), temperature, top_p, generator)
 
     def _forward_step(self, token: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor, cache: Any) -> torch.Tensor:
         """One decode step for the whole batch: next-token logits (batch, vocab)."""
@@ -354,18 +374,6 @@ class HFEngine(Engine):
             static.cumulative_length.fill_(length)
         return cache
 
-    def _choose(self, logits: torch.Tensor, params: SamplingParams) -> tuple[torch.Tensor, torch.Tensor]:
-        """Sample the next token of every row and its log-probability under the model."""
-        logp = torch.log_softmax(logits, dim=-1)
-        if params.temperature <= 0:
-            token = logits.argmax(dim=-1)
-        else:
-            probs = torch.softmax(logits / params.temperature, dim=-1)
-            if params.top_p < 1.0:
-                probs = _nucleus(probs, params.top_p)
-            token = torch.multinomial(probs, 1, generator=self._generator).squeeze(-1)
-        return token, logp.gather(-1, token[:, None]).squeeze(-1)
-
     def _all_stopped(self, tokens: torch.Tensor, params: SamplingParams) -> bool:
         """Whether every row has produced an end-of-sequence token or a stop sequence."""
         host = tokens.cpu()
@@ -425,14 +433,6 @@ class HFEngine(Engine):
         self.prefix_cache.clear()
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
-
-
-def _nucleus(probs: torch.Tensor, top_p: float) -> torch.Tensor:
-    """``probs`` with everything outside the top-``top_p`` nucleus zeroed."""
-    sorted_probs, order = probs.sort(dim=-1, descending=True)
-    outside = sorted_probs.cumsum(-1) - sorted_probs > top_p
-    sorted_probs = sorted_probs.masked_fill(outside, 0.0)
-    return torch.zeros_like(probs).scatter(-1, order, sorted_probs)
 
 
 def _next_power_of_two(n: int) -> int:

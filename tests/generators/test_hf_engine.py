@@ -95,13 +95,13 @@ def test_shared_decoding_stores_each_prompt_once(tiny_model_dir) -> None:
 
 @pytest.mark.parametrize("decode", ["static", "shared"])
 def test_decode_step_traces_as_one_graph(tiny_model_dir, decode: str) -> None:
-    """A graph break would split the compiled step and defeat the CUDA graph: trace with fullgraph=True."""
+    """A graph break would split the compiled step (model and sampling) and defeat the CUDA graph."""
     engine = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", decode=decode, compile=False, seed=0))
     requests = [Request(COQ.render(g), 2) for g in GOALS[:2]]  # they share the few-shot prefix
     plain = [[s.text for s in r] for r in engine.sample(requests, GREEDY)]
     torch._dynamo.reset()
-    engine._step = torch.compile(engine._forward_step, backend="eager", fullgraph=True)
-    engine._step_shared = torch.compile(engine._forward_shared, backend="eager", fullgraph=True)
+    engine._step = torch.compile(engine._decode_step, backend="eager", fullgraph=True)
+    engine._step_shared = torch.compile(engine._decode_shared, backend="eager", fullgraph=True)
     traced = [[s.text for s in r] for r in engine.sample(requests, GREEDY)]
     assert traced == plain
     assert len(engine.prefix_cache) == (1 if decode == "shared" else 0)
