@@ -149,9 +149,15 @@ def test_compiled_decode_on_the_gpu_matches_dynamic(tiny_model_dir, decode: str)
     compiled = HFEngine.load(str(tiny_model_dir), HFEngineConfig(decode=decode, compile=True, **config))
     plain = HFEngine.load(str(tiny_model_dir), HFEngineConfig(decode="dynamic", compile=False, **config))
     requests = [Request(COQ.render(g), 4) for g in GOALS]
+    from torch._dynamo.utils import counters
+
+    skips = counters["inductor"]["cudagraph_skips"]
     for _ in range(2):  # the second call replays the captured graphs
         a, b = compiled.sample(requests, GREEDY), plain.sample(requests, GREEDY)
         assert [[s.text for s in r] for r in a] == [[s.text for s in r] for r in b]
+    assert counters["inductor"]["cudagraph_skips"] == skips, "a compiled step ran without CUDA graphs"
+    sampled = compiled.sample(requests, SamplingParams(temperature=1.0, top_p=0.95, max_new_tokens=12, stop=COQ.stop))
+    assert [len(r) for r in sampled] == [4, 4, 4] and all(s.logprob < 0 for r in sampled for s in r)
 
 
 def test_a_batch_that_runs_out_of_memory_is_decoded_in_halves(tiny_model_dir, monkeypatch) -> None:
