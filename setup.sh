@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 COQ_PACKAGES=(coq libcoq-stdlib libcoq-hammer libcoq-interval libcoq-coquelicot libcoq-mathcomp-ssreflect)
+# The tests also compile the hf engine's decode step with torch.compile, whose CPU backend needs g++.
+[ "${1:-}" = "--test" ] && COQ_PACKAGES+=(g++)
 missing=()
 for package in "${COQ_PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -197,3 +197,18 @@ def test_models_the_shared_decode_cannot_run_fall_back_to_static() -> None:
     assert HFEngine(model, tokenizer, HFEngineConfig(device="cpu")).decode == "static"
     with pytest.raises(ValueError, match="soft-capping"):
         HFEngine(model, tokenizer, HFEngineConfig(device="cpu", decode="shared"))
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("g++") is None, reason="torch.compile's CPU backend needs a C++ compiler (apt-get install g++)"
+)
+def test_the_compiled_decode_step_lowers_and_matches_eager(tiny_model_dir) -> None:
+    """``compile=True`` through inductor on the CPU: the GPU path's code, less the CUDA graphs."""
+    requests = [Request(COQ.render(g), n) for g, n in zip(GOALS, (2, 1, 3))]
+    eager = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", compile=False, seed=0))
+    compiled = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", compile=True, seed=0))
+    want = [[s.text for s in r] for r in eager.sample(requests, GREEDY)]
+    for _ in range(2):
+        assert [[s.text for s in r] for r in compiled.sample(requests, GREEDY)] == want
+    sampled = compiled.sample(requests, SamplingParams(temperature=1.0, top_p=0.9, max_new_tokens=8, stop=COQ.stop))
+    assert [len(r) for r in sampled] == [2, 1, 3] and all(s.logprob < 0 for r in sampled for s in r)
