@@ -15,6 +15,7 @@ import os
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 from prover.env import ProverNotInstalledError
 from prover.generators.engine import DECODES
@@ -126,10 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         records = run_benchmark(config, console)
     except ProverNotInstalledError as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return 2
-    except (ValueError, FileNotFoundError) as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+    except (ValueError, OSError, ImportError) as error:  # bad options or files, a model that cannot load, a missing extra
+        console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return 2
     console.print(summary_table(records, title=f"{config.benchmark} / {config.backend} / {config.generator.model or config.generator.name}"))
     if args.json:

@@ -85,10 +85,11 @@ def _local_engine(model: str, engine: str, opts: ModelOptions):
     if engine == "hf":
         from prover.generators.hf_engine import HFEngine, HFEngineConfig
 
-        return HFEngine.load(
-            model,
-            HFEngineConfig(device=opts.device, dtype=opts.dtype, decode=opts.decode, compile=opts.compile, seed=opts.seed),
-        )
+        config = HFEngineConfig(device=opts.device, dtype=opts.dtype, decode=opts.decode, compile=opts.compile, seed=opts.seed)
+        try:
+            return HFEngine.load(model, config)
+        except OSError as error:
+            raise OSError(f"cannot load model {model!r} (a local HF-format folder or a hub id): {error}") from error
     if engine == "vllm":
         from prover.generators.vllm_engine import VLLMConfig, VLLMEngine
 

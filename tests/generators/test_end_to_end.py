@@ -84,3 +84,24 @@ def test_retry_errors_reruns_what_a_dead_model_server_failed(tiny_model_dir, tmp
     assert all(r["error"] == "" for r in lines[2:])
     summary = json.loads(retried.stdout.splitlines()[-1])
     assert summary["problems"] == 2 and summary["errors"] == 0
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--model", "/no/such/model"], "cannot load model '/no/such/model'"),
+        (["--model", "m", "--engine", "vllm"], "pip install 'llemma-prover[gpu]'"),
+    ],
+)
+def test_a_model_that_cannot_load_is_a_one_line_error(tmp_path, options, message, monkeypatch) -> None:
+    if "vllm" in options:
+        monkeypatch.setattr("prover.generators.vllm_engine.vllm_available", lambda: False)
+    from prover.cli import main
+
+    console_file = tmp_path / "stderr.txt"
+    with open(console_file, "w") as stderr:
+        monkeypatch.setattr(sys, "stderr", stderr)
+        code = main(["--limit", "1", "--out", str(tmp_path / "r.jsonl"), *options])
+    text = console_file.read_text()
+    assert code == 2 and message in " ".join(text.split()) and "Traceback" not in text
+    assert not (tmp_path / "r.jsonl").exists() or not (tmp_path / "r.jsonl").read_text()
