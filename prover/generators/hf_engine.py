@@ -36,6 +36,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, Stat
 
 from prover.generators.cleaning import Sample
 from prover.generators.engine import DECODES, Engine, Request, SamplingParams
+from prover.generators.kv_arena import KVArena
 from prover.generators.prefix_cache import CommonPrefix, PrefixCache, PrefixCacheConfig
 from prover.generators.sampling import sample_next
 from prover.generators.shared_prefix import SharedPrefixCache, enable_shared_prefix_attention, unsupported_reason
@@ -49,14 +50,17 @@ class HFEngineConfig:
 
     ``decode`` is one of :data:`DECODES`: ``"shared"`` (prompt KV stored once per
     prompt, the default), ``"static"`` (a static cache row per sample) or
-    ``"dynamic"`` (a growing cache row per sample); ``compile`` turns on the compiled
-    (CUDA-graph) decode step, default on CUDA. Fixed-shape caches are sized in
-    multiples of ``cache_bucket`` tokens and their batch is padded to a power of
-    two, so compiled graphs are reused; the ``max_static_caches`` most recently
-    used shapes keep their cache. With ``split_on_oom`` a batch that runs out of
-    device memory is decoded in halves (recursively, down to single samples).
-    ``prefix_cache`` (``shared`` decode only) keeps the KV of a prefix that
-    prompts share across calls (:mod:`prover.generators.prefix_cache`).
+    ``"dynamic"`` (a growing cache row per sample); ``compile`` turns on the
+    compiled (CUDA-graph) decode step, default on CUDA. Fixed-shape caches are
+    sized in multiples of ``cache_bucket`` tokens and their batch is padded to a
+    power of two, so compiled graphs are reused. ``shared`` caches are views into
+    one KV arena (:mod:`prover.generators.kv_arena`), the same addresses for the
+    same shape, so a shape's CUDA graph is recorded once; for ``static`` the
+    ``max_static_caches`` most recently used shapes keep their cache. With
+    ``split_on_oom`` a batch that runs out of device memory is decoded in halves
+    (recursively, down to single samples). ``prefix_cache`` (``shared`` decode
+    only) keeps the KV of a prefix that prompts share across calls
+    (:mod:`prover.generators.prefix_cache`).
     """
 
     device: str | None = None
@@ -136,7 +140,10 @@ class HFEngine(Engine):
             torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
             self._step = torch.compile(self._decode_step, mode="reduce-overhead", dynamic=False)
             self._step_shared = torch.compile(self._decode_shared, mode="reduce-overhead", dynamic=False)
-        self._static_caches: OrderedDict[tuple, StaticCache | SharedPrefixCache] = OrderedDict()
+        self._static_caches: OrderedDict[tuple[int, int], StaticCache] = OrderedDict()
+        #: Shared-prefix caches by shape; their KV tensors are views into one arena.
+        self._shared_caches: dict[tuple[int, ...], SharedPrefixCache] = {}
+        self._arena: KVArena | None = None
         self._generator = torch.Generator(device=self.device)
         if config.seed is not None:
             self._generator.manual_seed(config.seed)
@@ -327,15 +334,18 @@ class HFEngine(Engine):
     def _shared_cache(
         self, prompts: int, k: int, prefix: int, suffix: int, common: int, prefill: DynamicCache
     ) -> SharedPrefixCache:
-        """A reused shared-prefix cache for this shape (least recently used shapes are dropped)."""
-        key = ("shared", prompts, k, prefix, suffix, common)
-        cache = self._static_caches.pop(key, None)
-        if cache is None:
-            self._evict()
+        """The shared-prefix cache of this shape: views into the KV arena, the same ones every time."""
+        key = (prompts, k, prefix, suffix, common)
+        first = prefill.layers[0].keys
+        if self._arena is None:
+            self._arena = KVArena(first.dtype, self.device)
+        cache = self._shared_caches.get(key)
+        if cache is None or cache.generation != self._arena.generation:
             cache = SharedPrefixCache(len(prefill.layers), prompts, k, prefix, suffix, common)
-            first = prefill.layers[0].keys
-            cache.allocate(first.shape[1], first.shape[-1], first.dtype, self.device)
-        self._static_caches[key] = cache
+            cache.allocate(first.shape[1], first.shape[-1], first.dtype, self.device, self._arena)
+            if any(other.generation != cache.generation for other in self._shared_caches.values()):
+                self._shared_caches.clear()  # the arena grew: their views point into the old block
+            self._shared_caches[key] = cache
         return cache
 
     def _common_prefix(self, prompts: list[list[int]]) -> CommonPrefix | None:
@@ -358,7 +368,7 @@ class HFEngine(Engine):
 
     def _static_cache(self, prefill: DynamicCache, index: torch.Tensor, batch: int, total: int, length: int) -> StaticCache:
         """A reused static cache of shape (batch, total) holding each row's prompt KV."""
-        key = ("static", batch, total)
+        key = (batch, total)
         cache = self._static_caches.pop(key, None)
         if cache is None:
             self._evict()
@@ -430,6 +440,9 @@ class HFEngine(Engine):
 
     def _free_memory(self) -> None:
         self._static_caches.clear()
+        self._shared_caches.clear()
+        if self._arena is not None:
+            self._arena.release()
         self.prefix_cache.clear()
         if self.device.type == "cuda":
             torch.cuda.empty_cache()

@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 
+from prover.generators.kv_arena import KVArena
 from prover.generators.prefix_cache import CommonPrefix
 from transformers import AttentionInterface
 from transformers.cache_utils import Cache, StaticLayer
@@ -37,7 +38,8 @@ class SharedPrefixLayer(StaticLayer):
     """One layer's cache: the prompts' KV once, ``(prompts, heads, prefix, dim)``, and a static suffix per sample.
 
     ``keys``/``values`` (inherited) hold the generated tokens, ``(prompts * k, heads, suffix, dim)``;
-    ``cumulative_length`` counts them (the same for every row).
+    ``cumulative_length`` counts them (the same for every row); ``common_keys``/``common_values``,
+    ``(1, heads, common, dim)``, hold the prefix all prompts share.
     """
 
     prefix_keys: torch.Tensor
@@ -45,18 +47,18 @@ class SharedPrefixLayer(StaticLayer):
     common_keys: torch.Tensor
     common_values: torch.Tensor
 
-    def early_prefix_initialization(
-        self, prompts: int, rows: int, heads: int, head_dim: int, prefix: int, common: int, dtype, device
-    ) -> None:
-        """Allocate the common, prefix and suffix tensors once (their addresses stay fixed for CUDA graphs)."""
-        probe = torch.empty((rows, heads, 0, head_dim), dtype=dtype, device=device)
-        self.lazy_initialization(probe, probe)
-        self.prefix_keys = torch.zeros((prompts, heads, prefix, head_dim), dtype=dtype, device=device)
-        self.prefix_values = torch.zeros_like(self.prefix_keys)
-        self.common_keys = torch.zeros((1, heads, common, head_dim), dtype=dtype, device=device)
-        self.common_values = torch.zeros_like(self.common_keys)
-        for tensor in (self.prefix_keys, self.prefix_values, self.common_keys, self.common_values):
+    def assign(self, prefix_keys, prefix_values, common_keys, common_values, keys, values) -> None:
+        """Take these tensors as the layer's storage (their addresses must stay fixed for CUDA graphs)."""
+        self.prefix_keys, self.prefix_values = prefix_keys, prefix_values
+        self.common_keys, self.common_values = common_keys, common_values
+        self.keys, self.values = keys, values
+        self.device = keys.device
+        self.batch_size, self.num_heads, _, self.k_head_dim = keys.shape
+        self.v_head_dim = values.shape[-1]
+        self.cumulative_length = self.cumulative_length.to(self.device)
+        for tensor in (prefix_keys, prefix_values, common_keys, common_values, keys, values, self.cumulative_length):
             torch._dynamo.mark_static_address(tensor)
+        self.is_initialized = True
 
 
 class SharedPrefixCache(Cache):
@@ -72,12 +74,28 @@ class SharedPrefixCache(Cache):
         self.prompts, self.k, self.prefix, self.suffix, self.common = prompts, k, prefix, suffix, common
         self.prefix_mask: torch.Tensor | None = None
         self.common_mask: torch.Tensor | None = None
+        #: The arena generation its tensors were cut in (``None``: its own tensors).
+        self.generation: int | None = None
 
-    def allocate(self, heads: int, head_dim: int, dtype: torch.dtype, device: torch.device) -> None:
-        """Allocate every layer's tensors and the masks."""
-        rows = self.prompts * self.k
-        for layer in self.layers:
-            layer.early_prefix_initialization(self.prompts, rows, heads, head_dim, self.prefix, self.common, dtype, device)
+    def tensor_shapes(self, heads: int, head_dim: int) -> list[tuple[int, ...]]:
+        """Shapes of every layer's tensors, in :meth:`SharedPrefixLayer.assign`'s order."""
+        prompt = (self.prompts, heads, self.prefix, head_dim)
+        common = (1, heads, self.common, head_dim)
+        suffix = (self.prompts * self.k, heads, self.suffix, head_dim)
+        return [prompt, prompt, common, common, suffix, suffix] * len(self.layers)
+
+    def allocate(
+        self, heads: int, head_dim: int, dtype: torch.dtype, device: torch.device, arena: KVArena | None = None
+    ) -> None:
+        """Give every layer its tensors: views cut from ``arena`` (stable addresses), or new ones."""
+        shapes = self.tensor_shapes(heads, head_dim)
+        if arena is not None:
+            tensors = arena.cut(shapes)
+            self.generation = arena.generation
+        else:
+            tensors = [torch.zeros(shape, dtype=dtype, device=device) for shape in shapes]
+        for index, layer in enumerate(self.layers):
+            layer.assign(*tensors[6 * index : 6 * index + 6])
         self.prefix_mask = torch.zeros((self.prompts, 1, 1, self.prefix), dtype=torch.bool, device=device)
         self.common_mask = torch.zeros((1, 1, 1, self.common), dtype=torch.bool, device=device)
         torch._dynamo.mark_static_address(self.prefix_mask)
