@@ -121,9 +121,9 @@ class HFEngine(Engine):
             raise ValueError(f"decode must be one of {', '.join(DECODES)}, got {self.decode!r}")
         if self.decode == "shared" and (reason := unsupported_reason(model.config)) is not None:
             if config.decode == "shared":
-                raise ValueError(f"decode='shared' does not support this model ({reason}); use 'static'")
-            _log.info("this model has %s: decoding with a static cache instead of shared prefixes", reason)
-            self.decode = "static"
+                raise ValueError(f"decode='shared' does not support this model ({reason}); use 'dynamic'")
+            _log.info("this model has %s: decoding with transformers' own (dynamic) cache", reason)
+            self.decode = "dynamic"
         if self.decode == "shared":
             enable_shared_prefix_attention(model)
         use_compile = on_cuda if config.compile is None else config.compile
@@ -202,7 +202,8 @@ class HFEngine(Engine):
         """Token ids and log-probs, (samples, steps), and each sample's request index."""
         limit = self.config.max_prompt_tokens or max(8, self.max_positions - params.max_new_tokens)
         prompts = [self.tokenizer(r.prompt, add_special_tokens=True)["input_ids"][-limit:] for r in requests]
-        common = self._common_prefix(prompts) if self.decode == "shared" and self.config.prefix_cache else None
+        decode = self._decode_for(max(len(p) for p in prompts), params)
+        common = self._common_prefix(prompts) if decode == "shared" and self.config.prefix_cache else None
         skip = len(common) if common is not None else 0
         prompts = [p[skip:] for p in prompts]  # each prompt's own tokens, after the shared prefix
         length = max(len(p) for p in prompts)
@@ -228,7 +229,7 @@ class HFEngine(Engine):
             use_cache=True,
             logits_to_keep=1,
         )
-        plan = self._plan(requests, prefill, mask, length, params, common)
+        plan = self._plan(decode, requests, prefill, mask, length, params, common)
         logits = out.logits[:, -1].index_select(0, plan.prompt_of_row)
         next_pos = positions[:, -1:].index_select(0, plan.prompt_of_row) + 1
         keep = torch.tensor(plan.kept_rows, device=self.device)
@@ -251,8 +252,22 @@ class HFEngine(Engine):
             token, logp = plan.step(tokens[:, t : t + 1], next_pos + t, t)
         return tokens[keep, :steps].cpu(), logps[keep, :steps].cpu(), plan.owners
 
+    def _decode_for(self, prompt_tokens: int, params: SamplingParams) -> str:
+        """The engine's decode, or ``dynamic`` for a batch that could outgrow the model's attention window.
+
+        The shared decode does not window its attention; its buckets span at most the prompt and the
+        new tokens, each rounded up, plus one bucket where the shared prefix splits a prompt.
+        """
+        window = getattr(self.model.config, "sliding_window", None)
+        if self.decode != "shared" or not isinstance(window, int):
+            return self.decode
+        bucket = self.config.cache_bucket
+        span = _round_up(prompt_tokens, bucket) + bucket + _round_up(params.max_new_tokens, bucket)
+        return "shared" if span <= window else "dynamic"  # transformers' cache windows attention itself
+
     def _plan(
         self,
+        decode: str,
         requests: list[Request],
         prefill: DynamicCache,
         mask: torch.Tensor,
@@ -263,7 +278,7 @@ class HFEngine(Engine):
         """Lay the samples out in rows of a decode batch over a cache of this engine's kind."""
         generator = None if self._compiled else self._generator  # compiled steps draw from the device's RNG
         owners = [i for i, r in enumerate(requests) for _ in range(r.n)]
-        if self.decode == "shared":
+        if decode == "shared":
             # k rows per prompt (the most any request asks for), prompts padded to a power of two
             k = max(r.n for r in requests)
             prompts = _next_power_of_two(len(requests))
@@ -281,10 +296,10 @@ class HFEngine(Engine):
             return _DecodePlan(prompt_of_row, kept, owners, shared_step)
 
         batch = len(owners)
-        padded = batch if self.decode == "dynamic" else _next_power_of_two(batch)
+        padded = batch if decode == "dynamic" else _next_power_of_two(batch)
         prompt_of_row = torch.tensor(owners + [0] * (padded - batch), device=self.device)
         total = length + params.max_new_tokens
-        if self.decode == "static":
+        if decode == "static":
             total = _round_up(total, self.config.cache_bucket)
             cache = self._static_cache(prefill, prompt_of_row, padded, total, length)
         else:
@@ -295,7 +310,7 @@ class HFEngine(Engine):
 
         def step(token: torch.Tensor, positions: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
             full_mask[:, length + t] = 1
-            step_mask = full_mask if self.decode == "static" else full_mask[:, : length + t + 1]
+            step_mask = full_mask if decode == "static" else full_mask[:, : length + t + 1]
             return self._step(token, step_mask, positions, cache, params.temperature, params.top_p, generator)
 
         return _DecodePlan(prompt_of_row, list(range(batch)), owners, step)
@@ -382,6 +397,8 @@ class HFEngine(Engine):
             static.keys[:, :, :length].copy_(dynamic.keys.index_select(0, index))
             static.values[:, :, :length].copy_(dynamic.values.index_select(0, index))
             static.cumulative_length.fill_(length)
+            if hasattr(static, "cumulative_length_int"):  # a sliding-window layer also counts in Python
+                static.cumulative_length_int = length
         return cache
 
     def _all_stopped(self, tokens: torch.Tensor, params: SamplingParams) -> bool:

@@ -150,10 +150,10 @@ def shared_prefix_attention(
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs)
     for variant in ("softcap", "s_aux"):
         if kwargs.get(variant) is not None:
-            raise NotImplementedError(f"shared-prefix decoding does not support {variant}; use decode='static'")
+            raise NotImplementedError(f"shared-prefix decoding does not support {variant}; use decode='dynamic'")
     window = kwargs.get("sliding_window")
     if window is not None and shared_prefix.common + shared_prefix.prefix + shared_prefix.suffix > window:
-        raise NotImplementedError(f"shared-prefix decoding does not window attention ({window}); use decode='static'")
+        raise NotImplementedError(f"shared-prefix decoding does not window attention ({window}); use decode='dynamic'")
     layer = shared_prefix.layers[module.layer_idx]
     prompts, k = shared_prefix.prompts, shared_prefix.k
     rows, heads, _, dim = query.shape

@@ -210,14 +210,14 @@ def test_a_batch_that_runs_out_of_memory_is_decoded_in_halves(tiny_model_dir, mo
         engine.sample(requests, GREEDY)
 
 
-def test_models_the_shared_decode_cannot_run_fall_back_to_static() -> None:
+def test_models_the_shared_decode_cannot_run_fall_back_to_dynamic() -> None:
     from transformers import Gemma2Config, Gemma2ForCausalLM
 
     config = Gemma2Config(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=2,
                           num_attention_heads=2, num_key_value_heads=1, head_dim=8)  # fmt: skip
     model = Gemma2ForCausalLM(config)
     tokenizer = type("Tokenizer", (), {"pad_token_id": 0, "eos_token_id": 1, "unk_token_id": 2})()
-    assert HFEngine(model, tokenizer, HFEngineConfig(device="cpu")).decode == "static"
+    assert HFEngine(model, tokenizer, HFEngineConfig(device="cpu")).decode == "dynamic"
     with pytest.raises(ValueError, match="soft-capping"):
         HFEngine(model, tokenizer, HFEngineConfig(device="cpu", decode="shared"))
 
@@ -235,3 +235,22 @@ def test_the_compiled_decode_step_lowers_and_matches_eager(tiny_model_dir) -> No
         assert [[s.text for s in r] for r in compiled.sample(requests, GREEDY)] == want
     sampled = compiled.sample(requests, SamplingParams(temperature=1.0, top_p=0.9, max_new_tokens=8, stop=COQ.stop))
     assert [len(r) for r in sampled] == [2, 1, 3] and all(s.logprob < 0 for r in sampled for s in r)
+
+
+def test_batches_longer_than_the_models_window_decode_with_transformers_cache(tiny_model_dir) -> None:
+    """The shared decode does not window attention: past the window a batch takes the dynamic path."""
+    from transformers import AutoTokenizer, MistralConfig, MistralForCausalLM
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model_dir))
+    torch.manual_seed(0)
+    config = MistralConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                           num_attention_heads=4, num_key_value_heads=2, sliding_window=320)  # fmt: skip
+    model = MistralForCausalLM(config).eval()
+    dynamic = HFEngine(MistralForCausalLM(config).eval(), tokenizer, HFEngineConfig(device="cpu", decode="dynamic"))
+    dynamic.model.load_state_dict(model.state_dict())
+    engine = HFEngine(model, tokenizer, HFEngineConfig(device="cpu", seed=0))
+    short = [Request("Tactic state:\n" + GOALS[1], 2)]  # a few tokens: 64 + 64 + 64 <= 320
+    long = [Request(COQ.render(GOALS[0]), 2)]  # about 300 tokens: past the window once bucketed
+    for requests, shared_shapes in ((short, 1), (long, 1)):  # the long batch adds no shared cache
+        assert [s.text for s in engine.sample(requests, GREEDY)[0]] == [s.text for s in dynamic.sample(requests, GREEDY)[0]]
+        assert len(engine._shared_caches) == shared_shapes and not engine._static_caches
