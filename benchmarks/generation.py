@@ -30,6 +30,7 @@ import platform
 import threading
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 
 import torch
 from rich.console import Console
@@ -246,26 +247,30 @@ def main(argv: list[str] | None = None) -> None:
         bench.measure("(a) generate, 1 expansion", bench.generate(one), k),
         bench.measure(f"(b) generate, {shape.searches} searches", bench.generate(many), n),
     ]
+    engine_config = partial(HFEngineConfig, compile=args.compile, seed=0, split_on_oom=False)
+
+    def variant(label: str, texts: list[str], **config) -> Measurement:
+        """(c)'s workload on an engine of another configuration, closed afterwards."""
+        other = replace(bench, engine=HFEngine(model, tokenizer, engine_config(**config)))
+        try:
+            return other.measure(label, other.scheduled(texts), n)
+        finally:
+            other.engine.close()
+
     # Built after (a) and (b): the shared decode switches the model to its attention (plain SDPA elsewhere).
-    bench.engine = HFEngine(model, tokenizer, HFEngineConfig(decode=args.decode, compile=args.compile, seed=0, split_on_oom=False))
+    bench.engine = HFEngine(model, tokenizer, engine_config(decode=args.decode))
     console.print(f"engine: decode={bench.engine.decode}, compiled={bench.engine._compiled}")
     label = f"(c) engine+scheduler ({bench.engine.decode}), {shape.searches} searches"
     results.append(bench.measure(label, bench.scheduled(many), n))
     for decode in args.also_decode:
-        other = HFEngine(model, tokenizer, HFEngineConfig(decode=decode, compile=args.compile, seed=0, split_on_oom=False))
-        variant = replace(bench, engine=other)
-        results.append(variant.measure(f"(c) {decode} decode, {shape.searches} searches", variant.scheduled(many), n))
-        other.close()
+        results.append(variant(f"(c) {decode} decode, {shape.searches} searches", many, decode=decode))
     header = shape.prompt_tokens * 3 // 4 if args.header_tokens is None else args.header_tokens
     if header:
         # (e): prompts that share a few-shot header, as a search run's do; prefix cache off, then on.
         with_header = prompts(shape, shape.searches, seed=3, header=header)
         for cached in (False, True):
-            config = HFEngineConfig(compile=args.compile, seed=0, split_on_oom=False, prefix_cache=cached)
-            variant = replace(bench, engine=HFEngine(model, tokenizer, config))
             label = f"(e) {header}-token shared header, prefix cache {'on' if cached else 'off'}"
-            results.append(variant.measure(label, variant.scheduled(with_header), n))
-            variant.engine.close()
+            results.append(variant(label, with_header, prefix_cache=cached))
     best = bench.largest_fitting(args.max_searches or (128 if cuda else 16))
     if best is not None:
         results.append(best)

@@ -141,9 +141,9 @@ def run_benchmark(config: RunConfig, console: Console | None = None) -> list[dic
         store.append(record)
         return record
 
-    retried = {(e.problem.split, e.problem.name) for e in todo}
-    done_before = [r for r in store if r.get("split") in {e.problem.split for e in entries}
-                   and r["name"] in {e.problem.name for e in entries} and ResultStore.key(r) not in retried]
+    wanted = {(e.problem.split, e.problem.name) for e in entries}
+    counted = wanted - {(e.problem.split, e.problem.name) for e in todo}  # recorded and not run again
+    done_before = [r for r in store if ResultStore.key(r) in counted]
     verified = sum(1 for r in done_before if r.get("verified"))
     finished = len(done_before)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
@@ -160,7 +160,6 @@ def run_benchmark(config: RunConfig, console: Console | None = None) -> list[dic
     finally:
         pool.close()
         generator.close()
-    wanted = {(e.problem.split, e.problem.name) for e in entries}
     return [r for r in store if ResultStore.key(r) in wanted]
 
 

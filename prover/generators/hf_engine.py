@@ -36,7 +36,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, Stat
 
 from prover.generators.cleaning import Sample
 from prover.generators.engine import DECODES, Engine, Request, SamplingParams
-from prover.generators.kv_arena import KVArena
+from prover.generators.kv_arena import KVArena, round_up
 from prover.generators.prefix_cache import CommonPrefix, PrefixCache, PrefixCacheConfig
 from prover.generators.sampling import sample_next
 from prover.generators.shared_prefix import SharedPrefixCache, enable_shared_prefix_attention, unsupported_reason
@@ -262,7 +262,7 @@ class HFEngine(Engine):
         if self.decode != "shared" or not isinstance(window, int):
             return self.decode
         bucket = self.config.cache_bucket
-        span = _round_up(prompt_tokens, bucket) + bucket + _round_up(params.max_new_tokens, bucket)
+        span = round_up(prompt_tokens, bucket) + bucket + round_up(params.max_new_tokens, bucket)
         return "shared" if span <= window else "dynamic"  # transformers' cache windows attention itself
 
     def _plan(
@@ -284,9 +284,9 @@ class HFEngine(Engine):
             prompts = _next_power_of_two(len(requests))
             kept = [i * k + j for i, r in enumerate(requests) for j in range(r.n)]
             prompt_of_row = torch.arange(prompts, device=self.device).clamp(max=len(requests) - 1).repeat_interleave(k)
-            prefix = _round_up(length, self.config.cache_bucket)
-            suffix = _round_up(params.max_new_tokens, self.config.cache_bucket)
-            shared = _round_up(len(common), self.config.cache_bucket) if common is not None else 0
+            prefix = round_up(length, self.config.cache_bucket)
+            suffix = round_up(params.max_new_tokens, self.config.cache_bucket)
+            shared = round_up(len(common), self.config.cache_bucket) if common is not None else 0
             cache = self._shared_cache(prompts, k, prefix, suffix, shared, prefill)
             cache.load_prefix(prefill, mask, common)
 
@@ -300,7 +300,7 @@ class HFEngine(Engine):
         prompt_of_row = torch.tensor(owners + [0] * (padded - batch), device=self.device)
         total = length + params.max_new_tokens
         if decode == "static":
-            total = _round_up(total, self.config.cache_bucket)
+            total = round_up(total, self.config.cache_bucket)
             cache = self._static_cache(prefill, prompt_of_row, padded, total, length)
         else:
             prefill.batch_select_indices(prompt_of_row)
@@ -467,10 +467,6 @@ class HFEngine(Engine):
 
 def _next_power_of_two(n: int) -> int:
     return 1 << max(0, (n - 1).bit_length())
-
-
-def _round_up(n: int, multiple: int) -> int:
-    return -(-n // multiple) * multiple
 
 
 @dataclass(frozen=True)

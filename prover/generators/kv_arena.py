@@ -23,6 +23,11 @@ import torch
 ALIGN = 256
 
 
+def round_up(n: int, multiple: int) -> int:
+    """The smallest multiple of ``multiple`` that is at least ``n``."""
+    return -(-n // multiple) * multiple
+
+
 class KVArena:
     """A growable flat tensor of one dtype on one device; :meth:`cut` lays views out in it."""
 
@@ -35,7 +40,7 @@ class KVArena:
     @staticmethod
     def size_of(shapes: Sequence[tuple[int, ...]]) -> int:
         """Elements that views of ``shapes`` take, alignment included."""
-        return sum(-(-prod(shape) // ALIGN) * ALIGN for shape in shapes)
+        return sum(round_up(prod(shape), ALIGN) for shape in shapes)
 
     def cut(self, shapes: Sequence[tuple[int, ...]]) -> list[torch.Tensor]:
         """Views of ``shapes`` laid out from the arena's start (same shapes, same addresses).
@@ -53,7 +58,7 @@ class KVArena:
         for shape in shapes:
             n = prod(shape)
             views.append(self._block[offset : offset + n].view(shape))
-            offset += -(-n // ALIGN) * ALIGN
+            offset += round_up(n, ALIGN)
         return views
 
     def release(self) -> None:
