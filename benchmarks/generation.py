@@ -38,10 +38,10 @@ from rich.table import Table
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
-from prover.generators.engine import DECODES, SamplingParams
-from prover.generators.hf_engine import HFEngine, HFEngineConfig
-from prover.generators.scheduler import BatchScheduler, SchedulerConfig
-from prover.generators.tiny_model import LlamaShape
+from prover.engines.base import DECODES, SamplingParams
+from prover.engines.hf.engine import HFEngine, HFEngineConfig
+from prover.engines.scheduler import BatchScheduler, SchedulerConfig
+from tools.tiny_model import LlamaShape
 
 
 @dataclass(frozen=True)

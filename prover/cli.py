@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from prover.env import ProverNotInstalledError
-from prover.generators.engine import DECODES
 from prover.generators.factory import GENERATORS, GeneratorConfig
+from prover.generators.models import add_model_arguments, model_config_from_args
 from prover.problems import BENCHMARKS
 from prover.registry import BACKENDS, DEFAULT_BACKEND
 from prover.runner import RunConfig, run_benchmark, summarize, summary_table
@@ -28,7 +28,7 @@ from prover.search import SearchConfig
 #: ``prove setup NAME`` -> "module:function(argv) -> int"
 SETUP_COMMANDS = {"lean": "lean_env.setup:main"}
 #: ``prove COMMAND ...`` other than a run -> "module:function(argv) -> int"
-SUBCOMMANDS = {"serve": "prover.generators.server:main"}
+SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,31 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen = parser.add_argument_group("generator")
     gen.add_argument("--generator", default="portfolio", choices=GENERATORS, help="tactic source when no --model is given (default: %(default)s)")
     gen.add_argument("--tactics", default=None, help="file with one tactic per line, for --generator replay")
-    gen.add_argument("--model", default=None, help="HF hub id or local path of a causal LM (e.g. EleutherAI/llemma_7b); selects a model generator")
-    gen.add_argument("--engine", default="hf", choices=["hf", "vllm", "openai"], help="model engine for --model (default: %(default)s)")
-    gen.add_argument("--api-base", default=None, help="base URL of an OpenAI-compatible server, for --engine openai")
-    gen.add_argument("--temperature", type=float, default=None, help="sampling temperature for model generators (default: 1.0)")
-    gen.add_argument("--top-p", type=float, default=None, help="nucleus sampling: keep the smallest set of tokens with this total probability (default: 1.0, off)")
-    gen.add_argument("--max-new-tokens", type=int, default=None, help="longest tactic, in tokens (default: 64)")
-    gen.add_argument("--max-batch-size", type=int, default=None, help="sequences per batched engine call across searches (default: 64)")
-    gen.add_argument("--max-wait-ms", type=float, default=None, help="how long the scheduler waits to fill a batch (default: 5)")
-    gen.add_argument("--device", default=None, help="torch device for --engine hf (default: cuda if available, else cpu)")
-    gen.add_argument("--dtype", default=None, help="model dtype for --engine hf, e.g. bfloat16 (default: bf16 on GPU, fp32 on CPU)")
-    gen.add_argument("--decode", default=None, choices=DECODES, help="KV cache of --engine hf: shared keeps each prompt's KV once for its samples (default: shared)")
-    gen.add_argument("--compile", default=None, action=argparse.BooleanOptionalAction, help="compile the hf decode step into CUDA graphs (default: on with a GPU)")
-    gen.add_argument("--prompt-file", default=None, help="few-shot prompt JSON replacing the backend's vendored one (default: prover/prompts/<backend>.json)")
-    gen.add_argument("--seed", type=int, default=None, help="sampling seed for model generators (default: none)")
+    add_model_arguments(gen)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout as well")
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Turn parsed options into a :class:`RunConfig` (one place, one to one)."""
-    model_options = (
-        "api_base", "temperature", "top_p", "max_new_tokens", "max_batch_size", "max_wait_ms",
-        "device", "dtype", "decode", "compile", "seed", "prompt_file",
-    )
-    options = {key: getattr(args, key) for key in model_options if getattr(args, key) is not None}
     return RunConfig(
         benchmark=args.benchmark,
         backend=args.backend,
@@ -94,7 +76,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         graphs_dir=args.graphs_dir,
         retry_errors=args.retry_errors,
         search=SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit),
-        generator=GeneratorConfig(name=args.generator, tactics=args.tactics, model=args.model, engine=args.engine, options=options),
+        generator=GeneratorConfig(name=args.generator, tactics=args.tactics, model=model_config_from_args(args)),
         env_options={"timeout": args.tactic_timeout},
     )
 
@@ -123,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         return _call(SUBCOMMANDS[argv[0]], argv[1:])
     args = build_parser().parse_args(argv)
     console = Console(stderr=True)
-    config = config_from_args(args)
     try:
+        config = config_from_args(args)
         records = run_benchmark(config, console)
     except ProverNotInstalledError as error:
         console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
@@ -132,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError, ImportError) as error:  # bad options or files, a model that cannot load, a missing extra
         console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return 2
-    console.print(summary_table(records, title=f"{config.benchmark} / {config.backend} / {config.generator.model or config.generator.name}"))
+    console.print(summary_table(records, title=f"{config.benchmark} / {config.backend} / {config.generator.label}"))
     if args.json:
         print(json.dumps(summarize(records)))
     return 0

@@ -116,7 +116,7 @@ def run_benchmark(config: RunConfig, console: Console | None = None) -> list[dic
     make_env(config.backend, **config.env_options).close()  # fail fast if the prover is missing
     generator = build_generator(config.generator, config.backend)
     pool = _EnvPool(config.backend, config.env_options)
-    generator_label = config.generator.model or config.generator.name
+    generator_label = config.generator.label
 
     def base_record(problem: Problem) -> dict[str, Any]:
         return {"name": problem.name, "split": problem.split, "backend": config.backend,

@@ -1,8 +1,9 @@
-"""Shared fixtures: live Coq sessions and small Coq problems."""
+"""Shared fixtures: live Coq sessions, small Coq problems, and one tiny local model per session."""
 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +34,25 @@ def coq_env():
     env = CoqEnv(timeout=3.0)
     yield env
     env.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny Llama model and tokenizer in HF format, trained briefly on the Coq prompt."""
+    pytest.importorskip("torch", reason="the hf engine needs torch (pip install torch==2.13.0, then .[hf])")
+    pytest.importorskip("transformers", reason="the hf engine needs transformers (pip install .[hf])")
+    from tools.tiny_model import TinyModelConfig, build_tiny_model
+
+    config = TinyModelConfig(train_steps=60, batch_size=4, learning_rate=5e-3, coq_text_bytes=500_000)
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"), config)
+
+
+@pytest.fixture(scope="session")
+def tiny_engine(tiny_model_dir: Path):
+    """An ``hf`` engine (CPU, default shared-prefix decode, fixed seed) over the tiny model."""
+    from prover.engines.hf.config import HFEngineConfig
+    from prover.engines.hf.engine import HFEngine
+
+    engine = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", seed=0))
+    yield engine
+    engine.close()

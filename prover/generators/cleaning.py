@@ -10,41 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from prover.engines.base import Sample, cut_at_stop
 from prover.generators.base import Suggestion
 from prover.generators.prompting import PromptTemplate
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One raw completion from an engine and its summed token log-probability.
-
-    ``tokens`` and ``token_logprobs`` itemise the completion where the engine
-    knows them (they may be empty); ``finished`` says whether it ended at a stop
-    sequence or end-of-sequence rather than at the length limit.
-    """
-
-    text: str
-    logprob: float
-    tokens: tuple[str, ...] = ()
-    token_logprobs: tuple[float, ...] = ()
-    finished: bool = True
 
 
 # A Coq sentence ends at a "." followed by whitespace or the end of the text;
 # "1.5" or "Nat.add" do not end a sentence.
 _SENTENCE_END = re.compile(r"\.(?=\s|$)")
-
-
-def cut_at_stop(text: str, stop: Iterable[str]) -> str:
-    """``text`` up to (not including) the earliest stop sequence."""
-    cut = len(text)
-    for s in stop:
-        index = text.find(s)
-        if s and index != -1:
-            cut = min(cut, index)
-    return text[:cut]
 
 
 def clean_tactic(text: str, template: PromptTemplate) -> str | None:

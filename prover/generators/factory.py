@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from prover.generators.base import TacticGenerator
 from prover.generators.portfolio import PortfolioGenerator
 from prover.generators.replay import ReplayGenerator
 from prover.registry import backend_class
+
+if TYPE_CHECKING:
+    from prover.generators.models import ModelConfig
 
 GENERATORS = ("portfolio", "replay", "automation", "model")
 
@@ -19,17 +22,20 @@ class GeneratorConfig:
 
     name: str = "portfolio"  #: portfolio | replay | automation | model (implied by ``model``)
     tactics: str | None = None  #: file of tactics for ``replay``
-    model: str | None = None  #: HF hub id or local path; selects a model engine
-    engine: str = "hf"  #: hf | vllm | openai
-    options: dict[str, Any] = field(default_factory=dict)  #: engine options
+    model: ModelConfig | None = None  #: a model generator (model, engine and its options); overrides ``name``
+
+    @property
+    def label(self) -> str:
+        """What proposes the tactics, for records and titles: the model, or the generator's name."""
+        return self.model.model if self.model is not None else self.name
 
 
 def build_generator(config: GeneratorConfig, backend: str) -> TacticGenerator:
     """The generator ``config`` names, for proof backend ``backend``."""
-    if config.model:
+    if config.model is not None:
         from prover.generators.models import build_model_generator
 
-        return build_model_generator(config.model, config.engine, backend, **config.options)
+        return build_model_generator(config.model, backend)
     if config.name == "portfolio":
         return PortfolioGenerator(backend_class(backend).portfolio())
     if config.name == "automation":

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from prover.generators.base import Suggestion, TacticGenerator
-from prover.generators.cleaning import Sample, clean_samples
+from prover.engines.base import Sample
+from prover.generators.cleaning import clean_samples
 from prover.generators.prompting import PromptTemplate
 
 

@@ -1,105 +1,99 @@
-"""Build a model-backed :class:`TacticGenerator` from ``--model`` and ``--engine``.
+"""Build a model-backed :class:`TacticGenerator` from a :class:`ModelConfig` (``--model``, ``--engine``, ...).
 
-``build_model_generator("EleutherAI/llemma_7b", "hf", "coq")`` loads the model
-(hub id or local HF-format folder), puts a :class:`BatchScheduler` in front of
-it and wraps it in a :class:`ModelGenerator` with the backend's prompt. The
-returned generator is thread-safe: concurrent ``generate`` calls from the
-runner's worker threads are batched together.
+``build_model_generator(ModelConfig("EleutherAI/llemma_7b"), "coq")`` loads the
+model (hub id or local HF-format folder) on the ``hf`` engine, puts a
+:class:`BatchScheduler` in front of it and wraps it in a :class:`ModelGenerator`
+with the backend's prompt. The returned generator is thread-safe: concurrent
+``generate`` calls from the runner's worker threads are batched together.
+
+The command-line flags of every engine are made from the engines' options
+dataclasses (:func:`add_model_arguments`), so each default is written once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import argparse
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from prover.engines.base import SamplingParams
+from prover.engines.options import add_options, cli_fields, flag_name, options_from_args
+from prover.engines.registry import ENGINES, REFERENCE_MODEL, create_engine, options_class, spec
+from prover.engines.scheduler import BatchScheduler, SchedulerConfig
 from prover.generators.base import TacticGenerator
-from prover.generators.engine import SamplingParams
 from prover.generators.model_generator import ModelGenerator
 from prover.generators.prompting import PromptTemplate
-from prover.generators.scheduler import BatchScheduler, SchedulerConfig
-
-#: The engines ``--engine`` accepts.
-ENGINES = ("hf", "vllm", "openai")
-#: The documented reference model.
-REFERENCE_MODEL = "EleutherAI/llemma_7b"
 
 
 @dataclass(frozen=True)
-class ModelOptions:
-    """Every option of a model generator, with its default.
+class ModelConfig:
+    """A model generator: the model, its engine and that engine's options, sampling, batching, prompt.
 
-    Sampling: ``temperature``, ``top_p``, ``max_new_tokens``. Batching:
-    ``max_batch_size`` (sequences per engine call), ``max_wait_ms``. ``hf``:
-    ``device``, ``dtype``, ``decode``, ``compile``, ``seed``. ``vllm``:
-    ``gpu_memory_utilization``, ``max_model_len``. ``openai``: ``api_base``,
-    ``api_key``, ``timeout_s``, ``retries``. ``prompt_file`` overrides the
-    backend's vendored prompt.
+    ``engine_options`` is the engine's options dataclass (:func:`~prover.engines.registry.options_class`);
+    ``None`` takes its defaults. ``prompt_file`` replaces the backend's vendored few-shot prompt.
+    ``sampling.stop`` is replaced by the prompt's stop sequences.
     """
 
-    temperature: float = 1.0
-    top_p: float = 1.0
-    max_new_tokens: int = 64
-    max_batch_size: int = 64
-    max_wait_ms: float = 5.0
-    device: str | None = None
-    dtype: str | None = None
-    decode: str | None = None
-    compile: bool | None = None
-    seed: int | None = None
-    gpu_memory_utilization: float = 0.9
-    max_model_len: int | None = None
-    api_base: str = "http://127.0.0.1:8000/v1"
-    api_key: str | None = None
-    timeout_s: float = 60.0
-    retries: int = 3
+    model: str
+    engine: str = "hf"
+    sampling: SamplingParams = SamplingParams()
+    batching: SchedulerConfig = SchedulerConfig()
+    engine_options: Any = None
     prompt_file: str | None = None
 
-    @classmethod
-    def from_kwargs(cls, options: dict[str, Any]) -> "ModelOptions":
-        """Options from keyword arguments; ``None`` values keep the default."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise TypeError(f"unknown model option(s): {', '.join(unknown)}")
-        return cls(**{k: v for k, v in options.items() if v is not None})
+
+def build_model_generator(config: ModelConfig, backend: str) -> TacticGenerator:
+    """A batched, thread-safe generator for ``config.model`` on ``config.engine``, prompting for ``backend``."""
+    engine_spec = spec(config.engine)
+    options = config.engine_options if config.engine_options is not None else options_class(config.engine)()
+    if not isinstance(options, options_class(config.engine)):
+        raise TypeError(f"engine {config.engine!r} takes {options_class(config.engine).__name__}, not {type(options).__name__}")
+    template = PromptTemplate.from_file(config.prompt_file) if config.prompt_file else PromptTemplate.for_backend(backend)
+    params = replace(config.sampling, stop=template.stop)
+    if engine_spec.create is None:
+        from prover.engines.openai.client import OpenAICompletionsClient
+
+        return ModelGenerator(OpenAICompletionsClient(config.model, params, options), template)
+    try:
+        engine = create_engine(config.engine, config.model, options)
+    except OSError as error:
+        raise OSError(f"cannot load model {config.model!r} (a local HF-format folder or a hub id): {error}") from error
+    return ModelGenerator(BatchScheduler(engine, params, config.batching), template)
 
 
-def build_model_generator(model: str, engine: str, backend: str, **options: Any) -> TacticGenerator:
-    """A batched, thread-safe generator for ``model`` on ``engine``, prompting for ``backend``."""
-    opts = ModelOptions.from_kwargs(options)
-    template = PromptTemplate.from_file(opts.prompt_file) if opts.prompt_file else PromptTemplate.for_backend(backend)
-    params = SamplingParams(
-        temperature=opts.temperature, top_p=opts.top_p, max_new_tokens=opts.max_new_tokens, stop=template.stop
+def add_model_arguments(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--model``, ``--engine``, ``--prompt-file`` and the flags of sampling, batching and every engine."""
+    group.add_argument(
+        "--model", default=None, help=f"HF hub id or local path of a causal LM (e.g. {REFERENCE_MODEL}); selects a model generator"
     )
-    if engine == "openai":
-        from prover.generators.openai_client import OpenAICompletionsClient, OpenAIConfig
+    group.add_argument("--engine", default="hf", choices=sorted(ENGINES), help="model engine for --model (default: %(default)s)")
+    group.add_argument(
+        "--prompt-file", default=None,
+        help="few-shot prompt JSON replacing the backend's vendored one (default: prover/prompts/<backend>.json)",
+    )  # fmt: skip
+    added: set[str] = set()
+    for cls in (SamplingParams, SchedulerConfig, *(options_class(name) for name in ENGINES)):
+        added |= add_options(group, cls, skip=added)
 
-        config = OpenAIConfig(api_base=opts.api_base, api_key=opts.api_key, timeout_s=opts.timeout_s, retries=opts.retries)
-        return ModelGenerator(OpenAICompletionsClient(model, params, config), template)
-    scheduler = BatchScheduler(_local_engine(model, engine, opts), params, SchedulerConfig(opts.max_batch_size, opts.max_wait_ms))
-    return ModelGenerator(scheduler, template)
 
+def model_config_from_args(args: argparse.Namespace) -> ModelConfig | None:
+    """The :class:`ModelConfig` the parsed flags ask for (``None`` without ``--model``).
 
-def _local_engine(model: str, engine: str, opts: ModelOptions):
-    """The ``hf`` or ``vllm`` engine for ``model``."""
-    if engine == "hf":
-        from prover.generators.hf_engine import HFEngine, HFEngineConfig
-
-        config = HFEngineConfig(device=opts.device, dtype=opts.dtype, decode=opts.decode, compile=opts.compile, seed=opts.seed)
-        try:
-            return HFEngine.load(model, config)
-        except OSError as error:
-            raise OSError(f"cannot load model {model!r} (a local HF-format folder or a hub id): {error}") from error
-    if engine == "vllm":
-        from prover.generators.vllm_engine import VLLMConfig, VLLMEngine
-
-        return VLLMEngine(
-            model,
-            VLLMConfig(
-                dtype=opts.dtype or "auto",
-                gpu_memory_utilization=opts.gpu_memory_utilization,
-                max_model_len=opts.max_model_len,
-                seed=opts.seed or 0,
-            ),
-        )
-    raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    A flag of another engine than ``--engine`` is an error rather than silently ignored.
+    """
+    chosen = options_class(args.engine)
+    own = {f.name for f in fields(chosen)}
+    for name in ENGINES:
+        for field in cli_fields(options_class(name)):
+            if field.name not in own and getattr(args, field.name, None) is not None:
+                raise ValueError(f"{flag_name(field)} is an option of --engine {name}, not of --engine {args.engine}")
+    if not args.model:
+        return None
+    return ModelConfig(
+        model=args.model,
+        engine=args.engine,
+        sampling=options_from_args(SamplingParams, args),
+        batching=options_from_args(SchedulerConfig, args),
+        engine_options=options_from_args(chosen, args),
+        prompt_file=args.prompt_file,
+    )

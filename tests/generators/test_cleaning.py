@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from prover.generators.base import Suggestion
-from prover.generators.cleaning import Sample, clean_samples, clean_tactic, cut_at_stop
+from prover.engines.base import Sample, cut_at_stop
+from prover.generators.cleaning import clean_samples, clean_tactic
 from prover.generators.prompting import PromptTemplate
 
 COQ = PromptTemplate.for_backend("coq")

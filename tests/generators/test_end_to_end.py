@@ -95,7 +95,7 @@ def test_retry_errors_reruns_what_a_dead_model_server_failed(tiny_model_dir, tmp
 )
 def test_a_model_that_cannot_load_is_a_one_line_error(tmp_path, options, message, monkeypatch) -> None:
     if "vllm" in options:
-        monkeypatch.setattr("prover.generators.vllm_engine.vllm_available", lambda: False)
+        monkeypatch.setattr("prover.engines.vllm.engine.vllm_available", lambda: False)
     from prover.cli import main
 
     console_file = tmp_path / "stderr.txt"

@@ -10,13 +10,26 @@ import pytest
 pytest.importorskip("torch", reason="the hf engine needs torch")
 
 from prover.generators.base import Suggestion, TacticGenerator  # noqa: E402
-from prover.generators.models import ModelOptions, build_model_generator  # noqa: E402
+from prover.engines.base import SamplingParams  # noqa: E402
+from prover.engines.hf.config import HFEngineConfig  # noqa: E402
+from prover.engines.scheduler import SchedulerConfig  # noqa: E402
+from prover.generators.models import ModelConfig, build_model_generator  # noqa: E402
+
+
+
+def tiny(path, new_tokens: int, wait_ms: float = 5.0, **engine) -> ModelConfig:
+    """The tiny model on the CPU ``hf`` engine, seeded."""
+    return ModelConfig(
+        str(path), "hf", SamplingParams(max_new_tokens=new_tokens), SchedulerConfig(max_wait_ms=wait_ms),
+        HFEngineConfig(device="cpu", seed=0, **engine),
+    )  # fmt: skip
+
 
 GOALS = [f"x : R\nh : x = {i}\n============================\nx + {i} = 2 * {i}" for i in range(6)]
 
 
 def test_hf_generator_suggests_coq_sentences_with_logprobs(tiny_model_dir) -> None:
-    generator = build_model_generator(str(tiny_model_dir), "hf", "coq", seed=0, max_new_tokens=12)
+    generator = build_model_generator(tiny(tiny_model_dir, 12), "coq")
     assert isinstance(generator, TacticGenerator)
     suggestions = generator.generate(GOALS[0], 16)
     generator.close()
@@ -27,7 +40,7 @@ def test_hf_generator_suggests_coq_sentences_with_logprobs(tiny_model_dir) -> No
 
 
 def test_runner_threads_share_batches(tiny_model_dir) -> None:
-    generator = build_model_generator(str(tiny_model_dir), "hf", "coq", seed=0, max_new_tokens=8, max_wait_ms=200)
+    generator = build_model_generator(tiny(tiny_model_dir, 8, 200), "coq")
     with ThreadPoolExecutor(len(GOALS)) as pool:
         results = list(pool.map(lambda goal: generator.generate(goal, 4), GOALS))
     stats = generator.sampler.stats
@@ -37,7 +50,7 @@ def test_runner_threads_share_batches(tiny_model_dir) -> None:
 
 
 def test_agenerate_for_asyncio_callers(tiny_model_dir) -> None:
-    generator = build_model_generator(str(tiny_model_dir), "hf", "lean", seed=0, max_new_tokens=8, max_wait_ms=200)
+    generator = build_model_generator(tiny(tiny_model_dir, 8, 200), "lean")
 
     async def main():
         return await asyncio.gather(*(generator.agenerate(g, 3) for g in GOALS[:3]))
@@ -48,12 +61,12 @@ def test_agenerate_for_asyncio_callers(tiny_model_dir) -> None:
     assert all(not s.tactic.endswith("---") for r in results for s in r)
 
 
-def test_options_are_checked() -> None:
-    with pytest.raises(TypeError, match="temprature"):
-        ModelOptions.from_kwargs({"temprature": 0.5})
-    assert ModelOptions.from_kwargs({"temperature": None, "max_batch_size": 8}).max_batch_size == 8
+def test_options_of_another_engine_are_refused(tiny_model_dir) -> None:
+    config = ModelConfig(str(tiny_model_dir), "vllm", engine_options=HFEngineConfig(device="cpu"))
+    with pytest.raises(TypeError, match="VLLMConfig"):
+        build_model_generator(config, "coq")
 
 
 def test_unknown_engine_is_rejected(tiny_model_dir) -> None:
     with pytest.raises(ValueError, match="hf, vllm, openai"):
-        build_model_generator(str(tiny_model_dir), "tgi", "coq")
+        build_model_generator(ModelConfig(str(tiny_model_dir), "tgi"), "coq")

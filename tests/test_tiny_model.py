@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from prover.generators import tiny_model
+from tools import tiny_model
 
 
 def test_saved_in_hf_format(tiny_model_dir) -> None:

@@ -7,7 +7,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="the hf engine needs torch")
 pytest.importorskip("transformers", reason="the hf engine needs transformers")
 
-from prover.generators.shared_prefix import SharedPrefixCache, shared_prefix_attention  # noqa: E402
+from prover.engines.hf.shared_prefix import SharedPrefixCache, shared_prefix_attention  # noqa: E402
 
 
 class _Layer(torch.nn.Module):
@@ -82,7 +82,7 @@ def test_loading_a_prefix_clears_what_an_earlier_batch_left() -> None:
 def test_models_whose_attention_it_does_not_compute_are_refused() -> None:
     from transformers import Gemma2Config, LlamaConfig, MistralConfig
 
-    from prover.generators.shared_prefix import unsupported_reason
+    from prover.engines.hf.shared_prefix import unsupported_reason
 
     assert unsupported_reason(LlamaConfig()) is None
     assert unsupported_reason(MistralConfig()) is None  # its window is checked against each batch's length

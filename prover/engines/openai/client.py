@@ -1,7 +1,7 @@
 """The ``openai`` engine: a client for any OpenAI-compatible ``/v1/completions`` server.
 
 Works with ``vllm serve EleutherAI/llemma_7b``, with this project's own
-``python -m prover.generators.server``, or any server speaking the legacy
+``prove serve``, or any server speaking the legacy
 completions API with ``logprobs``. Requests go over ``httpx`` with timeouts;
 connection errors, 429 and 5xx answers are retried with exponential backoff.
 Log-probabilities are the sum of the response's ``token_logprobs``.
@@ -11,28 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from prover.generators.cleaning import Sample
-from prover.generators.engine import SamplingParams
+from prover.engines.base import Sample
+from prover.engines.base import SamplingParams
+from prover.engines.openai.config import OpenAIConfig
 
 #: Answers worth another try: rate limits and server-side failures.
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
-
-
-@dataclass(frozen=True)
-class OpenAIConfig:
-    """Where the server is and how patiently to talk to it."""
-
-    api_base: str = "http://127.0.0.1:8000/v1"
-    api_key: str | None = None
-    timeout_s: float = 60.0
-    connect_timeout_s: float = 10.0
-    retries: int = 3
-    backoff_s: float = 0.5
 
 
 class OpenAIServerError(RuntimeError):

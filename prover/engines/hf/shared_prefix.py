@@ -8,7 +8,7 @@ only the tokens it generated, and attention (:func:`shared_prefix_attention`)
 computes the prompt part for the ``k`` queries of a prompt as one small matrix
 product, so a decode step reads each prompt's KV once. A third, optional
 segment holds a prefix that *all* prompts share (the few-shot examples, see
-:mod:`prover.generators.prefix_cache`), read once for every row. The parts are
+:mod:`prover.engines.hf.prefix_cache`), read once for every row. The parts are
 normalised together by one softmax over their concatenated scores, which is
 exactly attention over the whole sequence (the idea of Hydragen, Juravsky et
 al., 2024, and of vLLM's cascade attention).
@@ -23,8 +23,8 @@ from typing import Any
 
 import torch
 
-from prover.generators.kv_arena import KVArena
-from prover.generators.prefix_cache import CommonPrefix
+from prover.engines.hf.kv_arena import KVArena
+from prover.engines.hf.prefix_cache import CommonPrefix
 from transformers import AttentionInterface
 from transformers.cache_utils import Cache, StaticLayer
 from transformers.integrations.sdpa_attention import sdpa_attention_forward

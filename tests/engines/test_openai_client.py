@@ -13,16 +13,16 @@ pytest.importorskip("httpx", reason="the openai client needs httpx")
 
 import httpx  # noqa: E402
 
-from prover.generators.engine import Request, SamplingParams  # noqa: E402
-from prover.generators.models import build_model_generator  # noqa: E402
-from prover.generators.openai_client import (  # noqa: E402
+from prover.engines.base import Request, SamplingParams  # noqa: E402
+from prover.generators.models import ModelConfig, build_model_generator  # noqa: E402
+from prover.engines.openai.client import (  # noqa: E402
     OpenAICompletionsClient,
     OpenAIConfig,
     OpenAIServerError,
 )
 from prover.generators.prompting import PromptTemplate  # noqa: E402
-from prover.generators.scheduler import SchedulerConfig  # noqa: E402
-from prover.generators.server import CompletionsService, make_server  # noqa: E402
+from prover.engines.scheduler import SchedulerConfig  # noqa: E402
+from prover.entrypoints.serve import CompletionsService, make_server  # noqa: E402
 
 COQ = PromptTemplate.for_backend("coq")
 GREEDY = SamplingParams(temperature=0.0, max_new_tokens=10, stop=COQ.stop)
@@ -72,7 +72,7 @@ def test_the_wire_format_is_openais(server) -> None:
 def test_async_requests_are_batched_on_the_server(server) -> None:
     service, api_base = server
     client = OpenAICompletionsClient("tiny", GREEDY, OpenAIConfig(api_base=api_base))
-    before = len(service.scheduler(GREEDY).stats.batch_requests)
+    before = len(service.scheduler.stats.batch_requests)
 
     async def main():
         return await asyncio.gather(*(client.asample(COQ.render(f"⊢ {i} = {i}"), 2) for i in range(6)))
@@ -80,12 +80,13 @@ def test_async_requests_are_batched_on_the_server(server) -> None:
     results = asyncio.run(main())
     client.close()
     assert [len(r) for r in results] == [2] * 6
-    assert max(service.scheduler(GREEDY).stats.batch_requests[before:]) > 1
+    assert max(service.scheduler.stats.batch_requests[before:]) > 1
 
 
 def test_the_openai_engine_is_a_tactic_generator(server) -> None:
     _, api_base = server
-    generator = build_model_generator("tiny", "openai", "coq", api_base=api_base, max_new_tokens=10)
+    config = ModelConfig("tiny", "openai", SamplingParams(max_new_tokens=10), engine_options=OpenAIConfig(api_base=api_base))
+    generator = build_model_generator(config, "coq")
     suggestions = generator.generate(GOAL, 16)
     generator.close()
     assert 1 <= len(suggestions) <= 16

@@ -8,8 +8,9 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the hf engine needs torch")
 
-from prover.generators.engine import Request, SamplingParams  # noqa: E402
-from prover.generators.hf_engine import HFEngine, HFEngineConfig  # noqa: E402
+from prover.engines.base import Request, SamplingParams  # noqa: E402
+from prover.engines.hf.config import HFEngineConfig  # noqa: E402
+from prover.engines.hf.engine import HFEngine  # noqa: E402
 from prover.generators.prompting import PromptTemplate  # noqa: E402
 
 COQ = PromptTemplate.for_backend("coq")
@@ -81,9 +82,9 @@ def test_fixed_shape_decoding_matches_dynamic(tiny_model_dir, decode: str) -> No
     assert [s.text for s in again[0]] == [s.text for s in a[0]]
     assert [[s.text for s in r] for r in fixed.sample(requests, GREEDY)] == [[s.text for s in r] for r in a]
     if decode == "static":
-        assert len(fixed._static_caches) == 1
+        assert len(fixed._static_slots) == 1
     else:
-        assert len(fixed._shared_caches) == 2  # both shapes kept: their views overlap in one arena
+        assert len(fixed._shared_slots) == 2  # both shapes kept: their views overlap in one arena
 
 
 def test_a_shapes_shared_cache_keeps_its_addresses_across_other_shapes(tiny_model_dir) -> None:
@@ -93,24 +94,24 @@ def test_a_shapes_shared_cache_keeps_its_addresses_across_other_shapes(tiny_mode
     small = [Request(COQ.render(GOALS[1]), 2)]
 
     def addresses():
-        return {key: cache.layers[0].keys.data_ptr() for key, cache in engine._shared_caches.items()}
+        return {key: slot.cache.layers[0].keys.data_ptr() for key, slot in engine._shared_slots.items()}
 
     engine.sample(big, GREEDY)
     first = addresses()
     for _ in range(3):
         engine.sample(small, GREEDY)
         engine.sample(big, GREEDY)
-    assert addresses().items() >= first.items() and len(engine._shared_caches) == 2
+    assert addresses().items() >= first.items() and len(engine._shared_slots) == 2
     capacity = engine._arena.capacity
     engine.sample([Request(COQ.render(g), 8) for g in GOALS * 3], GREEDY)  # larger than the arena: it grows
-    assert engine._arena.capacity > capacity and len(engine._shared_caches) == 1
+    assert engine._arena.capacity > capacity and len(engine._shared_slots) == 1
 
 
 def test_shared_decoding_stores_each_prompt_once(tiny_model_dir) -> None:
     engine = HFEngine.load(str(tiny_model_dir), HFEngineConfig(device="cpu", decode="shared", compile=False, seed=0))
     engine.sample([Request(COQ.render(g), 8) for g in GOALS[:2]], GREEDY)
-    (cache,) = engine._shared_caches.values()
-    layer = cache.layers[0]
+    (slot,) = engine._shared_slots.values()
+    layer = slot.cache.layers[0]
     assert layer.prefix_keys.shape[0] == 2  # one copy of each prompt's keys ...
     assert layer.keys.shape[0] == 16  # ... and a suffix row for each of the 8 samples of each
     assert layer.keys.shape[2] == engine.config.cache_bucket  # sized for the new tokens only
@@ -123,8 +124,7 @@ def test_decode_step_traces_as_one_graph(tiny_model_dir, decode: str) -> None:
     requests = [Request(COQ.render(g), 2) for g in GOALS[:2]]  # they share the few-shot prefix
     plain = [[s.text for s in r] for r in engine.sample(requests, GREEDY)]
     torch._dynamo.reset()
-    engine._step = torch.compile(engine._decode_step, backend="eager", fullgraph=True)
-    engine._step_shared = torch.compile(engine._decode_shared, backend="eager", fullgraph=True)
+    engine.compile_steps(backend="eager", fullgraph=True)
     traced = [[s.text for s in r] for r in engine.sample(requests, GREEDY)]
     assert traced == plain
     assert len(engine.prefix_cache) == (1 if decode == "shared" else 0)
@@ -253,4 +253,4 @@ def test_batches_longer_than_the_models_window_decode_with_transformers_cache(ti
     long = [Request(COQ.render(GOALS[0]), 2)]  # about 300 tokens: past the window once bucketed
     for requests, shared_shapes in ((short, 1), (long, 1)):  # the long batch adds no shared cache
         assert [s.text for s in engine.sample(requests, GREEDY)[0]] == [s.text for s in dynamic.sample(requests, GREEDY)[0]]
-        assert len(engine._shared_caches) == shared_shapes and not engine._static_caches
+        assert len(engine._shared_slots) == shared_shapes and not engine._static_slots

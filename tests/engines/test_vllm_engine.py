@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prover.generators.vllm_engine import vllm_available
+from prover.engines.vllm.engine import vllm_available
 
 pytestmark = pytest.mark.skipif(not vllm_available(), reason="vLLM is not installed (pip install .[gpu])")
 
@@ -13,9 +13,9 @@ def test_vllm_engine_samples_n_per_prompt_with_logprobs(tiny_model_dir) -> None:
     torch = pytest.importorskip("torch")
     if not torch.cuda.is_available():
         pytest.skip("vLLM needs a CUDA GPU")
-    from prover.generators.engine import Request, SamplingParams
+    from prover.engines.base import Request, SamplingParams
     from prover.generators.prompting import PromptTemplate
-    from prover.generators.vllm_engine import VLLMConfig, VLLMEngine
+    from prover.engines.vllm.engine import VLLMConfig, VLLMEngine
 
     coq = PromptTemplate.for_backend("coq")
     engine = VLLMEngine(str(tiny_model_dir), VLLMConfig(gpu_memory_utilization=0.3, max_model_len=2048))

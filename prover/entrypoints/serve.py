@@ -1,25 +1,27 @@
 """Serve a local engine through the OpenAI-compatible ``/v1/completions`` API.
 
 The same API ``vllm serve`` speaks, so the ``openai`` engine can be pointed at
-either. Requests from concurrent HTTP clients share engine batches: one
-:class:`BatchScheduler` per distinct set of sampling parameters.
+either. Requests from concurrent HTTP clients share engine batches through one
+:class:`BatchScheduler`; each request carries its own sampling parameters, and
+requests with equal parameters are batched together.
 
-Run ``prove serve --model PATH [--port 8000]`` (or ``python -m prover.generators.server``).
+Run ``prove serve --model PATH [--port 8000]`` (or ``python -m prover.entrypoints.serve``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from prover.generators.cleaning import Sample, cut_at_stop
-from prover.generators.engine import DECODES, Engine, SamplingParams
-from prover.generators.scheduler import BatchScheduler, SchedulerConfig
+from prover.engines.base import Sample, cut_at_stop
+from prover.engines.base import Engine, SamplingParams
+from prover.engines.hf.config import HFEngineConfig
+from prover.engines.options import add_options, options_from_args
+from prover.engines.scheduler import BatchScheduler, SchedulerConfig
 
 
 class CompletionsService:
@@ -28,16 +30,7 @@ class CompletionsService:
     def __init__(self, engine: Engine, model_name: str, config: SchedulerConfig = SchedulerConfig()):
         self.engine = engine
         self.model_name = model_name
-        self.config = config
-        self._schedulers: dict[SamplingParams, BatchScheduler] = {}
-        self._lock = threading.Lock()
-
-    def scheduler(self, params: SamplingParams) -> BatchScheduler:
-        """The scheduler for ``params`` (created on first use)."""
-        with self._lock:
-            if params not in self._schedulers:
-                self._schedulers[params] = BatchScheduler(self.engine, params, self.config)
-            return self._schedulers[params]
+        self.scheduler = BatchScheduler(engine, config=config)
 
     def complete(self, body: dict[str, Any]) -> dict[str, Any]:
         """A completions response for the JSON request ``body``."""
@@ -53,8 +46,7 @@ class CompletionsService:
         n = int(body.get("n", 1))
         if n < 1 or not prompts:
             raise ValueError("need at least one prompt and n >= 1")
-        scheduler = self.scheduler(params)
-        futures = [scheduler.submit(prompt, n) for prompt in prompts]
+        futures = [self.scheduler.submit(prompt, n, params) for prompt in prompts]
         choices = []
         for future in futures:
             for sample in future.result():
@@ -72,12 +64,8 @@ class CompletionsService:
         }
 
     def close(self) -> None:
-        """Stop every scheduler and the engine."""
-        with self._lock:
-            for scheduler in self._schedulers.values():
-                scheduler.close(close_engine=False)
-            self._schedulers.clear()
-        self.engine.close()
+        """Stop the scheduler and the engine."""
+        self.scheduler.close()
 
 
 def _choice(index: int, sample: Sample, params: SamplingParams, with_logprobs: bool) -> dict[str, Any]:
@@ -146,8 +134,7 @@ def make_server(service: CompletionsService, host: str = "127.0.0.1", port: int 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Options of ``prove serve`` (and ``python -m prover.generators.server``)."""
-    defaults = SchedulerConfig()
+    """Options of ``prove serve``: where to listen, and the ``hf`` engine's and the batching's options."""
     parser = argparse.ArgumentParser(
         prog="prove serve", description="Serve a causal LM through the OpenAI-compatible /v1/completions API (the hf engine)."
     )
@@ -155,24 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("--model", required=True, help="HF hub id or local HF-format folder, e.g. EleutherAI/llemma_7b")
     add("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     add("--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default: %(default)s)")
-    add("--device", default=None, help="torch device (default: cuda if available, else cpu)")
-    add("--dtype", default=None, help="model dtype, e.g. bfloat16 (default: bf16 on GPU, fp32 on CPU)")
-    add("--decode", default=None, choices=DECODES, help="KV cache while decoding (default: shared)")
-    add("--compile", default=None, action=argparse.BooleanOptionalAction, help="CUDA-graph decode step (default: on with a GPU)")
-    add("--seed", type=int, default=None, help="sampling seed (default: none)")
-    add("--max-batch-size", type=int, default=defaults.max_batch_size, help="sequences per engine call (default: %(default)s)")
-    add("--max-wait-ms", type=float, default=defaults.max_wait_ms, help="how long to wait to fill a batch (default: %(default)s)")
+    add_options(parser.add_argument_group("engine (hf)"), HFEngineConfig)
+    add_options(parser.add_argument_group("batching"), SchedulerConfig)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: serve a model (hub id or local folder) with the ``hf`` engine until interrupted."""
-    from prover.generators.hf_engine import HFEngine, HFEngineConfig
+    from prover.engines.hf.engine import HFEngine
 
     args = build_parser().parse_args(argv)
-    config = HFEngineConfig(device=args.device, dtype=args.dtype, decode=args.decode, compile=args.compile, seed=args.seed)
-    engine = HFEngine.load(args.model, config)
-    service = CompletionsService(engine, args.model, SchedulerConfig(args.max_batch_size, args.max_wait_ms))
+    engine = HFEngine.load(args.model, options_from_args(HFEngineConfig, args))
+    service = CompletionsService(engine, args.model, options_from_args(SchedulerConfig, args))
     server = make_server(service, args.host, args.port)
     print(f"serving {args.model} on http://{args.host}:{server.server_port}/v1", flush=True)
     try:

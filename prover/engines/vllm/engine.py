@@ -12,8 +12,9 @@ import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
-from prover.generators.cleaning import Sample
-from prover.generators.engine import Engine, Request, SamplingParams
+from prover.engines.base import Sample
+from prover.engines.base import Engine, Request, SamplingParams
+from prover.engines.options import LocalModelOptions, option
 
 
 def vllm_available() -> bool:
@@ -22,14 +23,12 @@ def vllm_available() -> bool:
 
 
 @dataclass(frozen=True)
-class VLLMConfig:
-    """Options handed to ``vllm.LLM``."""
+class VLLMConfig(LocalModelOptions):
+    """Options handed to ``vllm.LLM`` (``dtype`` ``None`` is vLLM's ``auto``, ``seed`` ``None`` is 0)."""
 
-    dtype: str = "auto"
-    gpu_memory_utilization: float = 0.9
-    max_model_len: int | None = None
-    tensor_parallel_size: int = 1
-    seed: int = 0
+    gpu_memory_utilization: float = option(0.9, "fraction of the GPU's memory vLLM may take, for --engine vllm")
+    max_model_len: int | None = option(None, "context length vLLM plans for (default: the model's)")
+    tensor_parallel_size: int = option(1, "GPUs vLLM shards the model over")
 
 
 class VLLMEngine(Engine):
@@ -45,11 +44,11 @@ class VLLMEngine(Engine):
         self.config = config
         self.llm = LLM(
             model=model,
-            dtype=config.dtype,
+            dtype=config.dtype or "auto",
             gpu_memory_utilization=config.gpu_memory_utilization,
             max_model_len=config.max_model_len,
             tensor_parallel_size=config.tensor_parallel_size,
-            seed=config.seed,
+            seed=config.seed or 0,
         )
 
     def sample(self, requests: list[Request], params: SamplingParams) -> list[list[Sample]]:

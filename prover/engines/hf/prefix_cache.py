@@ -4,7 +4,7 @@ Every prompt of a search run starts with the same few-shot examples; only the
 goal at the end differs. Like vLLM's automatic prefix caching, the ``hf``
 engine keeps the keys and values of such a shared prefix across calls, so each
 batch prefills only what follows it, and its decode steps read the prefix's KV
-once for all rows (see :mod:`prover.generators.shared_prefix`).
+once for all rows (see :mod:`prover.engines.hf.shared_prefix`).
 
 No prompt format is assumed: a prefix is found as the longest common token
 prefix of a batch's prompts and the previous batch's last prompt, cut to whole

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prover.generators.prefix_cache import CommonPrefix, PrefixCache, PrefixCacheConfig
+from prover.engines.hf.prefix_cache import CommonPrefix, PrefixCache, PrefixCacheConfig
 
 HEADER = list(range(100, 140))  # 40 tokens every prompt starts with
 

@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the arena holds torch tensors")
 
-from prover.generators.kv_arena import ALIGN, KVArena  # noqa: E402
+from prover.engines.hf.kv_arena import ALIGN, KVArena  # noqa: E402
 
 
 def test_same_shapes_same_addresses_and_views_do_not_overlap() -> None:

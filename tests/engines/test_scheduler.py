@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("torch", reason="the scheduler is exercised with the hf engine")
 
-from prover.generators.engine import Request, SamplingParams  # noqa: E402
+from prover.engines.base import Request, SamplingParams  # noqa: E402
 from prover.generators.prompting import PromptTemplate  # noqa: E402
-from prover.generators.scheduler import BatchScheduler, SchedulerConfig  # noqa: E402
+from prover.engines.scheduler import BatchScheduler, SchedulerConfig  # noqa: E402
 
 COQ = PromptTemplate.for_backend("coq")
 GREEDY = SamplingParams(temperature=0.0, max_new_tokens=10, stop=COQ.stop)
@@ -63,7 +63,7 @@ def test_asyncio_callers_share_batches(tiny_engine) -> None:
 
 def test_engine_errors_reach_every_caller_and_the_worker_lives_on(tiny_engine) -> None:
     scheduler = BatchScheduler(tiny_engine, SamplingParams(max_new_tokens=-1), SchedulerConfig(max_wait_ms=1))
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ValueError, match="max_new_tokens"):
         scheduler.sample(COQ.render(GOALS[0]), 1)
     scheduler.params = GREEDY
     assert len(scheduler.sample(COQ.render(GOALS[0]), 1)) == 1

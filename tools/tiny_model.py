@@ -9,7 +9,7 @@ from miniF2F statements followed by short closing tactics, so that it
 answers in the prompt's format (one tactic, then ``---``); with 0 its weights
 stay random. The result is saved in HF format, loadable by every engine.
 
-Run ``python -m prover.generators.tiny_model OUT_DIR``.
+Run ``python -m tools.tiny_model OUT_DIR``.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from prover.generators.prompting import PROMPT_DIR, PromptTemplate
 
 #: Where Debian's coq package puts the standard library sources.
 COQ_THEORIES = Path("/usr/lib/ocaml/coq/theories")
-MINIF2F = Path(__file__).resolve().parent.parent / "data" / "minif2f.jsonl"
+MINIF2F = Path(__file__).resolve().parent.parent / "prover" / "data" / "minif2f.jsonl"
 #: Closing tactics the tiny model learns to propose, per backend (data file).
-TINY_TACTICS = PROMPT_DIR / "tiny_model_tactics.json"
+TINY_TACTICS = Path(__file__).resolve().parent / "tiny_model_tactics.json"
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def _minif2f() -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``python -m prover.generators.tiny_model OUT_DIR [--steps N]``."""
+    """Command line: ``python -m tools.tiny_model OUT_DIR [--steps N]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir")
     parser.add_argument("--steps", type=int, default=TinyModelConfig.train_steps, help="training steps (0: random weights)")

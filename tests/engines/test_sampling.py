@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="sampling needs torch")
 
-from prover.generators.sampling import sample_next  # noqa: E402
+from prover.engines.hf.sampling import sample_next  # noqa: E402
 
 LOGITS = torch.tensor([2.0, 1.0, 0.0, -1.0])
 

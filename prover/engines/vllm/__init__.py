@@ -1,0 +1,1 @@
+"""The ``vllm`` engine: vLLM's offline ``LLM`` (GPU, the ``[gpu]`` extra)."""

@@ -1,0 +1,1 @@
+"""Entry points: the ``prove`` command line and ``prove serve``."""
