@@ -1,23 +1,28 @@
-"""Generation throughput: plain ``generate`` against our batched engine, in one run.
+"""Generation throughput: plain ``generate`` against our batched engine, in one run, honestly counted.
 
 Random weights in a Llama shape (no download), random prompts of a fixed
-length, a fixed number of new tokens (no early stop). Four cases:
+length, a fixed number of new tokens (no early stop). Cases:
 
 (a) plain ``model.generate`` for one expansion (1 prompt x k samples);
 (b) plain ``model.generate`` over ``searches x k`` sequences in one call;
 (c) our ``hf`` engine through the batched scheduler, the same sequences
-    submitted by ``searches`` concurrent threads, as the benchmark runner does;
-(d) our engine at the largest concurrency that fits (GPU) or ``--max-searches``.
+    submitted by ``searches`` concurrent threads, as the benchmark runner does
+    (``--also-decode``/``--also-graphs`` add rows for other engine settings);
+(e) (c)'s workload with prompts that share a ``--header-tokens`` prefix (as a
+    search run's few-shot prompts do), the engine's prefix cache off and on;
+(d) our engine at each of ``--d-searches`` concurrent searches.
 
-``--also-decode static`` adds a (c) row per other decode strategy of the engine
-(``shared``, ``static``, ``dynamic``), measured in the same run on the same model.
-(e) runs (c)'s workload with prompts that share a ``--header-tokens`` prefix (as
-a search run's few-shot prompts do), with the engine's prefix cache off and on.
-
-For each: tokens/s, ms per decode step (prefill timed separately and taken
-out), and the fraction of the weights+KV roofline (bytes one decode step must
-read, over the memory bandwidth: ``--bandwidth-gbs``, or measured with a large
-copy when not given).
+Every run is checked: a request that failed or a sample with fewer tokens than
+asked makes its case print ``FAILED`` instead of figures, and the script exits
+with status 1. For each case: tokens/s (sequences x new tokens over the wall
+time), ms per decode step (wall time less a prefill-only run, over the decode
+steps), and two rooflines: the bytes this decode must read per step (weights,
+plus the KV each row attends to, counted once where the decode stores it once:
+the shared decode keeps each prompt's KV once, the prefix cache the shared
+header once) and, for comparison with plain ``generate``, weights plus every
+sequence's own copy of its KV. A step faster than its own roofline is a
+measurement bug and fails the case. Bandwidth: ``--bandwidth-gbs``, or the best
+of a large copy and a large reduction measured here.
 
     python benchmarks/generation.py                  # 7b shape on CUDA, tiny on CPU
     python benchmarks/generation.py --config tiny
@@ -26,53 +31,75 @@ copy when not given).
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import sys
 import threading
 import time
-from dataclasses import dataclass, replace
-from functools import partial
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import torch
 from rich.console import Console
 from rich.table import Table
 from tokenizers import Tokenizer, models, pre_tokenizers
-from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-from prover.engines.base import DECODES, SamplingParams
-from prover.engines.hf.engine import HFEngine, HFEngineConfig
+from prover.engines.base import SamplingParams
+from prover.engines.hf.config import DECODES, GRAPHS, HFEngineConfig
+from prover.engines.hf.engine import HFEngine
 from prover.engines.scheduler import BatchScheduler, SchedulerConfig
-from tools.tiny_model import LlamaShape
 
 
 @dataclass(frozen=True)
 class Shape:
     """Model shape and workload of one benchmark configuration."""
 
-    model: LlamaShape
+    model: LlamaConfig
     prompt_tokens: int = 256
     new_tokens: int = 64
     samples: int = 8
     searches: int = 8
 
 
+def _llama(vocab: int, hidden: int, mlp: int, layers: int, heads: int, kv_heads: int) -> LlamaConfig:
+    return LlamaConfig(
+        vocab_size=vocab, hidden_size=hidden, intermediate_size=mlp, num_hidden_layers=layers, num_attention_heads=heads,
+        num_key_value_heads=kv_heads, max_position_embeddings=4096, bos_token_id=None, eos_token_id=None, pad_token_id=0,
+    )  # fmt: skip
+
+
 CONFIGS = {
     # Llama-2-7B (Llemma 7B's shape).
-    "7b": Shape(LlamaShape(32000, 4096, 11008, num_layers=32, num_heads=32, num_kv_heads=32)),
+    "7b": Shape(_llama(32000, 4096, 11008, 32, 32, 32)),
     # Small enough for two CPU cores, same proportions of work.
-    "tiny": Shape(LlamaShape(32000, 512, 1376, num_layers=4, num_heads=8, num_kv_heads=8), prompt_tokens=128, new_tokens=32),
+    "tiny": Shape(_llama(32000, 512, 1376, 4, 8, 8), prompt_tokens=128, new_tokens=32),
+    # For the tests: seconds on a CPU.
+    "micro": Shape(_llama(512, 64, 128, 2, 4, 2), prompt_tokens=32, new_tokens=16, samples=2, searches=3),
 }
 
 
 @dataclass
-class Measurement:
-    """One case's timing."""
+class Outcome:
+    """One run: its wall time, the tokens it produced, and the errors of its requests."""
+
+    seconds: float
+    tokens: int
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    """One case of the table: the workload, its timings, and why it failed (empty when it did not)."""
 
     case: str
     sequences: int
-    seconds: float
-    prefill_seconds: float
     new_tokens: int
-    roofline_ms: float
+    kv_tokens: float  #: KV entries (tokens x layers' K and V) one step of this decode must read
+    naive_kv_tokens: float  #: the same with every sequence holding its own copy of its prompt
+    seconds: float = 0.0
+    prefill_seconds: float = 0.0
+    failure: str = ""
 
     @property
     def tokens_per_s(self) -> float:
@@ -83,11 +110,63 @@ class Measurement:
         return 1000 * max(self.seconds - self.prefill_seconds, 1e-9) / max(self.new_tokens - 1, 1)
 
 
+@dataclass
+class Bench:
+    """The model under test, its tokenizer, the workload and what one step's bytes cost."""
+
+    model: LlamaForCausalLM
+    tokenizer: PreTrainedTokenizerFast
+    shape: Shape
+    bandwidth_gbs: float
+
+    def kv_tokens(self, sequences: int, prompts: int, shared_decode: bool, header: int = 0) -> tuple[float, float]:
+        """KV tokens one step must read: this decode's own (prompt KV once per prompt when shared,
+        a cached header once), and the naive count (each sequence its own prompt)."""
+        own_tokens = sequences * self.shape.new_tokens / 2
+        naive = sequences * self.shape.prompt_tokens + own_tokens
+        if not shared_decode:
+            return naive, naive
+        return header + prompts * (self.shape.prompt_tokens - header) + own_tokens, naive
+
+    def roofline_ms(self, kv_tokens: float) -> float:
+        """Milliseconds one decode step needs to read every weight and ``kv_tokens`` tokens of KV."""
+        weights = sum(p.numel() * p.element_size() for p in self.model.parameters())
+        config = self.model.config
+        head_dim = config.hidden_size // config.num_attention_heads
+        per_token = 2 * config.num_hidden_layers * config.num_key_value_heads * head_dim * self.model.dtype.itemsize
+        return 1000 * (weights + per_token * kv_tokens) / (self.bandwidth_gbs * 1e9)
+
+    def measure(self, row: Row, run: Callable[[int], Outcome], repeats: int) -> Row:
+        """Warm up, then time ``run`` ``repeats`` times for the full length and for the prefill alone
+        (the fastest of each counts); check every run's tokens and errors."""
+        try:
+            warm = run(self.shape.new_tokens)
+            full = [run(self.shape.new_tokens) for _ in range(repeats)]
+            prefill = [run(1) for _ in range(repeats)]
+        except Exception as error:  # noqa: BLE001 - a case that cannot run is reported, the others go on
+            row.failure = f"{type(error).__name__}: {error}"[:300]
+            return row
+        outcomes = [warm, *full, *prefill]
+        errors = [e for o in outcomes for e in o.errors]
+        expected = [row.sequences * self.shape.new_tokens] * (1 + repeats) + [row.sequences] * repeats
+        if errors:
+            row.failure = f"{len(errors)} errors: {errors[0]}"[:300]
+        elif [o.tokens for o in outcomes] != expected:
+            row.failure = f"produced {[o.tokens for o in outcomes]} tokens, expected {expected}"
+        row.seconds, row.prefill_seconds = min(o.seconds for o in full), min(o.seconds for o in prefill)
+        if row.failure:
+            return row
+        if row.seconds <= row.prefill_seconds:
+            row.failure = f"{row.new_tokens} tokens took no longer than 1 ({row.seconds:.4f} s): too short to time"
+        elif self.roofline_ms(row.kv_tokens) > row.step_ms:
+            row.failure = f"a step of {row.step_ms:.3f} ms beats its roofline of {self.roofline_ms(row.kv_tokens):.3f} ms"
+        return row
+
+
 def build(shape: Shape, device: str, dtype: torch.dtype) -> tuple[LlamaForCausalLM, PreTrainedTokenizerFast]:
     """A random-weight Llama of ``shape`` and a word-level tokenizer where ``"t<i>"`` is token ``i``."""
-    config = shape.model.config(bos_token_id=None, eos_token_id=None, pad_token_id=0)
     with torch.device(device):
-        model = LlamaForCausalLM._from_config(config, dtype=dtype, attn_implementation="sdpa")
+        model = LlamaForCausalLM._from_config(shape.model, dtype=dtype, attn_implementation="sdpa")
     vocab = {f"t{i}": i for i in range(shape.model.vocab_size)}
     core = Tokenizer(models.WordLevel(vocab, unk_token="t1"))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
@@ -103,201 +182,214 @@ def prompts(shape: Shape, count: int, seed: int, header: int = 0) -> list[str]:
     return [" ".join(f"t{i}" for i in row.tolist()) for row in ids]
 
 
-def roofline_ms(model: LlamaForCausalLM, shape: Shape, sequences: int, bandwidth_gbs: float) -> float:
-    """Time one decode step needs to read every weight and each sequence's mean KV cache."""
-    weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-    element = next(model.parameters()).element_size()
-    mean_context = shape.prompt_tokens + shape.new_tokens / 2
-    m = shape.model
-    kv_width = m.num_kv_heads * (m.hidden_size // m.num_heads)
-    kv_bytes = 2 * m.num_layers * kv_width * element * sequences * mean_context
-    return 1000 * (weight_bytes + kv_bytes) / (bandwidth_gbs * 1e9)
-
-
 def measured_bandwidth_gbs(device: str) -> float:
-    """Copy bandwidth (read + write) of a large tensor copy on ``device``."""
-    source = torch.empty(64 * 2**20, dtype=torch.float32, device=device).fill_(1.0)
+    """The best of a large tensor copy (bytes read + written) and a large reduction (bytes read)."""
+    source = torch.empty(256 * 2**20, dtype=torch.float32, device=device).fill_(1.0)
     target = torch.empty_like(source)
-    for _ in range(2):
-        target.copy_(source)
-    _sync(device)
-    start = time.perf_counter()
-    for _ in range(5):
-        target.copy_(source)
-    _sync(device)
-    return 5 * 2 * source.numel() * 4 / (time.perf_counter() - start) / 1e9
+    best = 0.0
+    for moved, work in ((2, lambda: target.copy_(source)), (1, lambda: source.sum())):
+        for _ in range(2):
+            work()
+        _sync(device)
+        start = time.perf_counter()
+        for _ in range(5):
+            work()
+        _sync(device)
+        best = max(best, 5 * moved * source.numel() * 4 / (time.perf_counter() - start) / 1e9)
+    return best
 
 
-def plain_generate(model, tokenizer, texts: list[str], shape: Shape, new_tokens: int) -> float:
-    """Seconds for one ``model.generate`` call: ``texts`` x ``shape.samples`` sampled sequences."""
-    batch = tokenizer(texts, return_tensors="pt", padding=True).to(model.device)
-    _sync(model.device.type)
-    start = time.perf_counter()
-    with torch.inference_mode():
-        model.generate(
-            **batch,
-            do_sample=True,
-            num_return_sequences=shape.samples,
-            max_new_tokens=new_tokens,
-            min_new_tokens=new_tokens,
-            pad_token_id=tokenizer.pad_token_id,
-        )
-    _sync(model.device.type)
-    return time.perf_counter() - start
+def plain_generate(bench: Bench, texts: list[str]) -> Callable[[int], Outcome]:
+    """A run of one ``model.generate`` call: ``texts`` x ``samples`` sampled sequences."""
+
+    def run(new_tokens: int) -> Outcome:
+        batch = bench.tokenizer(texts, return_tensors="pt", padding=True).to(bench.model.device)
+        _sync(bench.model.device.type)
+        start = time.perf_counter()
+        with torch.inference_mode():
+            out = bench.model.generate(
+                **batch, do_sample=True, num_return_sequences=bench.shape.samples, max_new_tokens=new_tokens,
+                min_new_tokens=new_tokens, pad_token_id=bench.tokenizer.pad_token_id,
+            )  # fmt: skip
+        _sync(bench.model.device.type)
+        return Outcome(time.perf_counter() - start, out.shape[0] * (out.shape[1] - batch["input_ids"].shape[1]))
+
+    return run
 
 
-def scheduled(engine: HFEngine, texts: list[str], shape: Shape, new_tokens: int) -> tuple[float, list[int]]:
-    """Seconds for ``len(texts)`` threads to each get ``shape.samples`` samples via one scheduler."""
-    params = SamplingParams(max_new_tokens=new_tokens, stop=("\n---",))
-    config = SchedulerConfig(max_batch_size=len(texts) * shape.samples, max_wait_ms=50)
-    scheduler = BatchScheduler(engine, params, config)
-    barrier = threading.Barrier(len(texts) + 1)
-    threads = [threading.Thread(target=lambda t=t: (barrier.wait(), scheduler.sample(t, shape.samples))) for t in texts]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    _sync(engine.device.type)
-    seconds = time.perf_counter() - start
-    scheduler.close(close_engine=False)
-    return seconds, scheduler.stats.batch_sequences
+def scheduled(engine: HFEngine, texts: list[str], samples: int) -> Callable[[int], Outcome]:
+    """A run of ``len(texts)`` threads each asking a fresh scheduler for ``samples`` samples, as searches do."""
 
+    def run(new_tokens: int) -> Outcome:
+        params = SamplingParams(max_new_tokens=new_tokens, stop=("\n---",))
+        scheduler = BatchScheduler(engine, params, SchedulerConfig(max_batch_size=len(texts) * samples, max_wait_ms=50))
+        barrier = threading.Barrier(len(texts) + 1)
+        produced, errors = [], []
 
-@dataclass
-class Bench:
-    """The model under test, its engine, the workload and the bandwidth for the roofline."""
-
-    model: LlamaForCausalLM
-    tokenizer: PreTrainedTokenizerFast
-    engine: HFEngine | None
-    shape: Shape
-    bandwidth_gbs: float
-
-    def measure(self, case: str, run, sequences: int) -> Measurement:
-        """Warm up, then time ``run(new_tokens)`` for the full length and for prefill alone."""
-        run(self.shape.new_tokens)
-        seconds = run(self.shape.new_tokens)
-        prefill = run(1)
-        roofline = roofline_ms(self.model, self.shape, sequences, self.bandwidth_gbs)
-        return Measurement(case, sequences, seconds, prefill, self.shape.new_tokens, roofline)
-
-    def generate(self, texts: list[str]):
-        """A run of plain ``generate`` over ``texts``."""
-        return lambda new_tokens: plain_generate(self.model, self.tokenizer, texts, self.shape, new_tokens)
-
-    def scheduled(self, texts: list[str]):
-        """A run of our engine with one thread per text."""
-        return lambda new_tokens: scheduled(self.engine, texts, self.shape, new_tokens)[0]
-
-    def largest_fitting(self, limit: int) -> Measurement | None:
-        """(d): double the concurrency from 2 x searches up to ``limit`` while it fits in memory."""
-        best = None
-        searches = self.shape.searches * 2
-        while searches <= limit:
-            texts = prompts(self.shape, searches, seed=searches)
+        def search(text: str) -> None:
+            barrier.wait()
             try:
-                case = f"(d) engine+scheduler, {searches} searches"
-                best = self.measure(case, self.scheduled(texts), searches * self.shape.samples)
-            except torch.OutOfMemoryError:
-                break
-            finally:
-                self.engine.close()
-            searches *= 2
-        return best
+                produced.append(sum(len(s.tokens) for s in scheduler.sample(text, samples)))
+            except Exception as error:  # noqa: BLE001 - counted, and the case fails
+                errors.append(f"{type(error).__name__}: {error}")
+
+        threads = [threading.Thread(target=search, args=(t,), daemon=True) for t in texts]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        start = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - start
+        scheduler.close(close_engine=False)
+        return Outcome(seconds, sum(produced), errors)
+
+    return run
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the four cases and print the table."""
+def run_cases(bench: Bench, args: argparse.Namespace, console: Console) -> list[Row]:
+    """Every selected case, the ones the aims need first; each engine is closed (memory freed) after its cases."""
+    shape, started = bench.shape, time.perf_counter()
+    k, searches = shape.samples, shape.searches
+    rows: list[Row] = []
+
+    def add(case: str, texts: list[str], shared_decode: bool, run: Callable[[int], Outcome], header: int = 0) -> None:
+        sequences = len(texts) * k
+        row = Row(case, sequences, shape.new_tokens, *bench.kv_tokens(sequences, len(texts), shared_decode, header))
+        rows.append(bench.measure(row, run, args.repeats))
+        own = bench.roofline_ms(row.kv_tokens)
+        status = f"FAILED: {row.failure}" if row.failure else (
+            f"{row.tokens_per_s:,.0f} tokens/s, {row.step_ms:.2f} ms/step, {100 * own / row.step_ms:.0f}% of its own roofline"
+        )
+        console.print(f"[{time.perf_counter() - started:6.1f} s] {case}: {status}", highlight=False)
+
+    def engine(**config) -> HFEngine:
+        base = dict(compile=args.compile, graphs=args.graphs, decode=args.decode, seed=0, split_on_oom=False)
+        return HFEngine(bench.model, bench.tokenizer, HFEngineConfig(**{**base, **config}))
+
+    def engine_case(label: str, other: HFEngine, texts: list[str], header: int = 0) -> None:
+        add(label, texts, other.decode == "shared", scheduled(other, texts, k), header)
+        other.close()
+
+    one, many = prompts(shape, 1, seed=1), prompts(shape, searches, seed=2)
+    if "a" in args.cases:
+        add("(a) generate, 1 expansion", one, False, plain_generate(bench, one))
+    if "b" in args.cases:
+        add(f"(b) generate, {searches} searches", many, False, plain_generate(bench, many))
+    # Built after (a) and (b): the shared decode switches the model to its attention (plain SDPA elsewhere).
+    main = engine()
+    console.print(f"engine: decode={main.decode}, compiled={main.compiled}, graphs={main.graphs}")
+    if "c" in args.cases:
+        engine_case(f"(c) engine ({main.decode}, graphs {main.graphs}), {searches} searches", main, many)
+    if "d" in args.cases:
+        for count in args.d_searches:
+            engine_case(f"(d) engine ({main.decode}), {count} searches", main, prompts(shape, count, seed=count))
+    if "c" in args.cases:
+        for variant in [{"decode": d} for d in args.also_decode] + [{"graphs": g} for g in args.also_graphs]:
+            other = engine(**variant)
+            engine_case(f"(c) engine ({other.decode}, graphs {other.graphs}), {searches} searches", other, many)
+    header = shape.prompt_tokens * 3 // 4 if args.header_tokens is None else args.header_tokens
+    if "e" in args.cases and header:
+        with_header = prompts(shape, searches, seed=3, header=header)
+        for cached in (False, True):
+            label = f"(e) {header}-token shared header, prefix cache {'on' if cached else 'off'}"
+            engine_case(label, engine(prefix_cache=cached), with_header, header if cached else 0)
+    if args.profile:  # last: a profiler failure must not cost a measurement
+        profile(main, many, k, console)
+    return rows
+
+
+def profile(engine: HFEngine, texts: list[str], samples: int, console: Console) -> None:
+    """The device kernels (or CPU ops) of one (c) run of 16 tokens, most time first.
+
+    A run before the profiled one captures any CUDA graph it needs: no capture under the profiler.
+    The profiler runs on the engine's device thread, where the model calls are.
+    """
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    run = scheduled(engine, texts, samples)
+    cuda = engine.device.type == "cuda"
+    try:
+        run(16)
+        prof = torch_profile(activities=[ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else []))
+        engine.device_thread.call(prof.__enter__)  # the profiler records the thread it was started on
+        try:
+            outcome = run(16)
+        finally:
+            engine.device_thread.call(prof.__exit__, None, None, None)
+        sort = "self_device_time_total" if cuda else "self_cpu_time_total"
+        console.print(prof.key_averages().table(sort_by=sort, row_limit=25), soft_wrap=True, highlight=False)
+        console.print(f"profiled run: {outcome.seconds:.3f} s for {outcome.tokens} tokens, {len(outcome.errors)} errors")
+    except Exception as error:  # noqa: BLE001 - the profile is extra: report it and go on
+        console.print(f"profile failed: {type(error).__name__}: {error}", highlight=False)
+
+
+def print_table(console: Console, bench: Bench, rows: list[Row]) -> None:
+    """The table; a failed case shows why instead of figures."""
+    table = Table(title="generation throughput")
+    columns = ("case", "sequences", "tokens/s", "ms/step", "own roofline ms", "% own roofline", "% weights+all-KV", "vs (a)")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "case" else "right")
+    base = next((r.tokens_per_s for r in rows if r.case.startswith("(a)") and not r.failure), None)
+    for r in rows:
+        if r.failure:
+            table.add_row(r.case, str(r.sequences), f"[red]FAILED ({r.failure})[/]", *[""] * 5)
+            continue
+        own, naive = bench.roofline_ms(r.kv_tokens), bench.roofline_ms(r.naive_kv_tokens)
+        table.add_row(
+            r.case, str(r.sequences), f"{r.tokens_per_s:,.0f}", f"{r.step_ms:.2f}", f"{own:.2f}", f"{100 * own / r.step_ms:.0f}%",
+            f"{100 * naive / r.step_ms:.0f}%", f"{r.tokens_per_s / base:.1f}x" if base else "",
+        )  # fmt: skip
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the cases, print the table; 1 if any case failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     cuda = torch.cuda.is_available()
     add = parser.add_argument
-    add("--config", choices=sorted(CONFIGS), default="7b" if cuda else "tiny")
-    add("--device", default="cuda" if cuda else "cpu")
+    add("--config", choices=sorted(CONFIGS), default="7b" if cuda else "tiny", help="model shape and workload (default: 7b on CUDA, tiny on CPU)")
+    add("--device", default="cuda" if cuda else "cpu", help="torch device (default: cuda if available)")
+    add("--cases", default="abced", help="which cases to run, e.g. 'acd' (default: %(default)s)")
     add("--bandwidth-gbs", type=float, default=None, help="memory bandwidth for the roofline (default: measured)")
-    add("--max-searches", type=int, default=None, help="largest concurrency tried in (d) (default: 128 on GPU, 16 on CPU)")
+    add("--d-searches", type=int, nargs="+", default=None, help="concurrent searches of the (d) rows (default: 32 128 on GPU, 16 on CPU)")
     add("--decode", choices=DECODES, default=None, help="engine decode (default: shared)")
-    add("--also-decode", choices=DECODES, nargs="*", default=[], help="more (c) rows, one per other decode strategy")
+    add("--graphs", choices=GRAPHS, default=None, help="engine CUDA graphs (default: engine on CUDA)")
+    add("--also-decode", choices=DECODES, nargs="*", default=[], help="more (c) rows, one per other decode")
+    add("--also-graphs", choices=GRAPHS, nargs="*", default=[], help="more (c) rows, one per other CUDA-graph mode")
     add("--compile", action=argparse.BooleanOptionalAction, default=None, help="compiled decode step (default: on CUDA)")
     add("--header-tokens", type=int, default=None, help="(e): prompt tokens all searches share; 0 skips (e) (default: 3/4 of the prompt)")
-    add("--new-tokens", type=int, default=None, help="tokens generated per sequence (default: 64 for 7b, 32 for tiny)")
-    add("--prompt-tokens", type=int, default=None, help="prompt length in tokens (default: 256 for 7b, 128 for tiny)")
+    add("--new-tokens", type=int, default=None, help="tokens generated per sequence (default: the config's)")
+    add("--prompt-tokens", type=int, default=None, help="prompt length in tokens (default: the config's)")
+    add("--repeats", type=int, default=3, help="timed runs per case; the fastest counts (default: %(default)s)")
+    add("--profile", action="store_true", help="print the top kernels (CPU: ops) of one (c) run, after the other cases")
     args = parser.parse_args(argv)
+    args.d_searches = args.d_searches or ([32, 128] if cuda else [16])
 
     shape = CONFIGS[args.config]
-    shape = replace(
-        shape, new_tokens=args.new_tokens or shape.new_tokens, prompt_tokens=args.prompt_tokens or shape.prompt_tokens
-    )
+    shape = replace(shape, new_tokens=args.new_tokens or shape.new_tokens, prompt_tokens=args.prompt_tokens or shape.prompt_tokens)
     dtype = torch.bfloat16 if args.device.startswith("cuda") else torch.float32
     torch.manual_seed(0)
     model, tokenizer = build(shape, args.device, dtype)
-    bench = Bench(model, tokenizer, None, shape, args.bandwidth_gbs or measured_bandwidth_gbs(args.device))
-    console = Console(width=140)
+    bench = Bench(model, tokenizer, shape, args.bandwidth_gbs or measured_bandwidth_gbs(args.device))
+    console = Console(width=160)
     console.print(
         f"config {args.config}: {sum(p.numel() for p in model.parameters()) / 1e6:.0f}M params, {dtype}, "
-        f"prompt {shape.prompt_tokens} + {shape.new_tokens} new tokens, k={shape.samples}; "
-        f"device {_device_name(args.device)}; bandwidth {bench.bandwidth_gbs:.0f} GB/s; torch {torch.__version__}"
+        f"prompt {shape.prompt_tokens} + {shape.new_tokens} new tokens, k={shape.samples}; device {_device_name(args.device)}; "
+        f"bandwidth {bench.bandwidth_gbs:.0f} GB/s; torch {torch.__version__}",
+        highlight=False,
     )
-
-    one = prompts(shape, 1, seed=1)
-    many = prompts(shape, shape.searches, seed=2)
-    k, n = shape.samples, shape.searches * shape.samples
-    results = [
-        bench.measure("(a) generate, 1 expansion", bench.generate(one), k),
-        bench.measure(f"(b) generate, {shape.searches} searches", bench.generate(many), n),
-    ]
-    engine_config = partial(HFEngineConfig, compile=args.compile, seed=0, split_on_oom=False)
-
-    def variant(label: str, texts: list[str], **config) -> Measurement:
-        """(c)'s workload on an engine of another configuration, closed afterwards."""
-        other = replace(bench, engine=HFEngine(model, tokenizer, engine_config(**config)))
-        try:
-            return other.measure(label, other.scheduled(texts), n)
-        finally:
-            other.engine.close()
-
-    # Built after (a) and (b): the shared decode switches the model to its attention (plain SDPA elsewhere).
-    bench.engine = HFEngine(model, tokenizer, engine_config(decode=args.decode))
-    console.print(f"engine: decode={bench.engine.decode}, compiled={bench.engine._compiled}")
-    label = f"(c) engine+scheduler ({bench.engine.decode}), {shape.searches} searches"
-    results.append(bench.measure(label, bench.scheduled(many), n))
-    for decode in args.also_decode:
-        results.append(variant(f"(c) {decode} decode, {shape.searches} searches", many, decode=decode))
-    header = shape.prompt_tokens * 3 // 4 if args.header_tokens is None else args.header_tokens
-    if header:
-        # (e): prompts that share a few-shot header, as a search run's do; prefix cache off, then on.
-        with_header = prompts(shape, shape.searches, seed=3, header=header)
-        for cached in (False, True):
-            label = f"(e) {header}-token shared header, prefix cache {'on' if cached else 'off'}"
-            results.append(variant(label, with_header, prefix_cache=cached))
-    best = bench.largest_fitting(args.max_searches or (128 if cuda else 16))
-    if best is not None:
-        results.append(best)
-    _print_table(console, results)
-    if cuda and args.compile is not False:
+    rows = run_cases(bench, args, console)
+    print_table(console, bench, rows)
+    failed = [r for r in rows if r.failure]
+    if cuda:
         from torch._dynamo.utils import counters
 
-        # Skipped graphs run kernel by kernel: far slower on the GPU. The log says why (TORCH_LOGS=perf_hints).
         console.print(f"compiled decode steps that skipped CUDA graphs: {counters['inductor']['cudagraph_skips']}")
-
-
-def _print_table(console: Console, results: list[Measurement]) -> None:
-    table = Table(title="generation throughput")
-    for column in ("case", "sequences", "tokens/s", "ms/step", "roofline ms/step", "% roofline", "vs (a)"):
-        table.add_column(column, justify="left" if column == "case" else "right")
-    base = results[0].tokens_per_s
-    for m in results:
-        table.add_row(
-            m.case,
-            str(m.sequences),
-            f"{m.tokens_per_s:,.0f}",
-            f"{m.step_ms:.1f}",
-            f"{m.roofline_ms:.1f}",
-            f"{100 * m.roofline_ms / m.step_ms:.0f}%",
-            f"{m.tokens_per_s / base:.1f}x",
-        )
-    console.print(table)
+    if failed:
+        console.print(f"[red]{len(failed)} of {len(rows)} cases FAILED[/]")
+    return 1 if failed else 0
 
 
 def _sync(device: str) -> None:
@@ -312,4 +404,9 @@ def _device_name(device: str) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The work is done: do not let a library's leftover threads or pools (compile workers, a device
+    # thread blocked in a driver call) keep the process alive after the table.
+    os._exit(code)

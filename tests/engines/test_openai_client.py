@@ -136,3 +136,15 @@ def test_prove_serve_serves_a_local_model(tiny_model_dir) -> None:
     finally:
         process.kill()
         process.wait()
+
+
+def test_clients_with_many_sampling_settings_start_no_threads(server) -> None:
+    """One scheduler serves every setting: the server's thread count does not grow with them."""
+    _, api_base = server
+    body = {"model": "tiny", "prompt": COQ.render(GOAL), "n": 1, "max_tokens": 2}
+    httpx.post(f"{api_base}/completions", json=body, timeout=60).raise_for_status()
+    before = threading.active_count()
+    for i in range(8):
+        response = httpx.post(f"{api_base}/completions", json={**body, "temperature": 0.1 * (i + 1)}, timeout=60)
+        assert response.status_code == 200 and len(response.json()["choices"]) == 1
+    assert threading.active_count() <= before

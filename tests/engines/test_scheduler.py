@@ -70,3 +70,33 @@ def test_engine_errors_reach_every_caller_and_the_worker_lives_on(tiny_engine) -
     scheduler.close(close_engine=False)
     with pytest.raises(RuntimeError, match="closed"):
         scheduler.submit("x", 1)
+
+
+class _RecordingEngine:
+    """Wraps an engine and records the sampling parameters of each batch it serves."""
+
+    def __init__(self, engine):
+        self.engine, self.calls = engine, []
+
+    def sample(self, requests, params):
+        self.calls.append((len(requests), params))
+        return self.engine.sample(requests, params)
+
+    def close(self) -> None:
+        pass
+
+
+def test_requests_carry_their_own_params_and_batches_never_mix_them(tiny_engine) -> None:
+    short = SamplingParams(temperature=0.0, max_new_tokens=3, stop=COQ.stop)
+    engine = _RecordingEngine(tiny_engine)
+    scheduler = BatchScheduler(engine, GREEDY, SchedulerConfig(max_batch_size=64, max_wait_ms=200))
+    futures = [scheduler.submit(COQ.render(g), 2, short if i % 2 else None) for i, g in enumerate(GOALS)]
+    results = [f.result(timeout=120) for f in futures]
+    scheduler.close(close_engine=False)
+    for i, (goal, samples) in enumerate(zip(GOALS, results)):
+        params = short if i % 2 else GREEDY
+        alone = tiny_engine.sample([Request(COQ.render(goal), 2)], params)[0]
+        assert [s.text for s in samples] == [s.text for s in alone]
+        assert all(len(s.tokens) <= params.max_new_tokens for s in samples)
+    assert {params for _, params in engine.calls} == {short, GREEDY}
+    assert sum(n for n, _ in engine.calls) == len(GOALS) and max(n for n, _ in engine.calls) > 1
