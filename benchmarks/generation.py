@@ -7,7 +7,7 @@ length, a fixed number of new tokens (no early stop). Cases:
 (b) plain ``model.generate`` over ``searches x k`` sequences in one call;
 (c) our ``hf`` engine through the batched scheduler, the same sequences
     submitted by ``searches`` concurrent threads, as the benchmark runner does
-    (``--also-decode``/``--also-graphs`` add rows for other engine settings);
+    (``--also-decode``/``--also-no-graphs`` add rows for other engine settings);
 (e) (c)'s workload with prompts that share a ``--header-tokens`` prefix (as a
     search run's few-shot prompts do), the engine's prefix cache off and on;
 (d) our engine at each of ``--d-searches`` concurrent searches.
@@ -46,7 +46,7 @@ from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from prover.engines.base import SamplingParams
-from prover.engines.hf.config import DECODES, GRAPHS, HFEngineConfig
+from prover.engines.hf.config import DECODES, HFEngineConfig
 from prover.engines.hf.engine import HFEngine
 from prover.engines.scheduler import BatchScheduler, SchedulerConfig
 
@@ -264,7 +264,7 @@ def run_cases(bench: Bench, args: argparse.Namespace, console: Console) -> list[
         console.print(f"[{time.perf_counter() - started:6.1f} s] {case}: {status}", highlight=False)
 
     def engine(**config) -> HFEngine:
-        base = dict(compile=args.compile, graphs=args.graphs, decode=args.decode, seed=0, split_on_oom=False)
+        base = dict(compile=args.compile, cuda_graphs=args.cuda_graphs, decode=args.decode, seed=0, split_on_oom=False)
         return HFEngine(bench.model, bench.tokenizer, HFEngineConfig(**{**base, **config}))
 
     def engine_case(label: str, other: HFEngine, texts: list[str], header: int = 0) -> None:
@@ -278,16 +278,16 @@ def run_cases(bench: Bench, args: argparse.Namespace, console: Console) -> list[
         add(f"(b) generate, {searches} searches", many, False, plain_generate(bench, many))
     # Built after (a) and (b): the shared decode switches the model to its attention (plain SDPA elsewhere).
     main = engine()
-    console.print(f"engine: decode={main.decode}, compiled={main.compiled}, graphs={main.graphs}")
+    console.print(f"engine: decode={main.decode}, compiled={main.compiled}, CUDA graphs={main.cuda_graphs}")
     if "c" in args.cases:
-        engine_case(f"(c) engine ({main.decode}, graphs {main.graphs}), {searches} searches", main, many)
+        engine_case(f"(c) engine ({_settings(main)}), {searches} searches", main, many)
     if "d" in args.cases:
         for count in args.d_searches:
             engine_case(f"(d) engine ({main.decode}), {count} searches", main, prompts(shape, count, seed=count))
     if "c" in args.cases:
-        for variant in [{"decode": d} for d in args.also_decode] + [{"graphs": g} for g in args.also_graphs]:
+        for variant in [{"decode": d} for d in args.also_decode] + ([{"cuda_graphs": False}] if args.also_no_graphs else []):
             other = engine(**variant)
-            engine_case(f"(c) engine ({other.decode}, graphs {other.graphs}), {searches} searches", other, many)
+            engine_case(f"(c) engine ({_settings(other)}), {searches} searches", other, many)
     header = shape.prompt_tokens * 3 // 4 if args.header_tokens is None else args.header_tokens
     if "e" in args.cases and header:
         with_header = prompts(shape, searches, seed=3, header=header)
@@ -355,9 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     add("--bandwidth-gbs", type=float, default=None, help="memory bandwidth for the roofline (default: measured)")
     add("--d-searches", type=int, nargs="+", default=None, help="concurrent searches of the (d) rows (default: 32 128 on GPU, 16 on CPU)")
     add("--decode", choices=DECODES, default=None, help="engine decode (default: shared)")
-    add("--graphs", choices=GRAPHS, default=None, help="engine CUDA graphs (default: engine on CUDA)")
+    add("--cuda-graphs", action=argparse.BooleanOptionalAction, default=None, help="engine CUDA graphs (default: on CUDA)")
     add("--also-decode", choices=DECODES, nargs="*", default=[], help="more (c) rows, one per other decode")
-    add("--also-graphs", choices=GRAPHS, nargs="*", default=[], help="more (c) rows, one per other CUDA-graph mode")
+    add("--also-no-graphs", action="store_true", help="one more (c) row: the compiled step called each token, no CUDA graph")
     add("--compile", action=argparse.BooleanOptionalAction, default=None, help="compiled decode step (default: on CUDA)")
     add("--header-tokens", type=int, default=None, help="(e): prompt tokens all searches share; 0 skips (e) (default: 3/4 of the prompt)")
     add("--new-tokens", type=int, default=None, help="tokens generated per sequence (default: the config's)")
@@ -383,13 +383,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = run_cases(bench, args, console)
     print_table(console, bench, rows)
     failed = [r for r in rows if r.failure]
-    if cuda:
-        from torch._dynamo.utils import counters
-
-        console.print(f"compiled decode steps that skipped CUDA graphs: {counters['inductor']['cudagraph_skips']}")
     if failed:
         console.print(f"[red]{len(failed)} of {len(rows)} cases FAILED[/]")
     return 1 if failed else 0
+
+
+def _settings(engine: HFEngine) -> str:
+    """An engine's decode and how its steps run, for a row's label."""
+    how = "CUDA graphs" if engine.cuda_graphs else "compiled" if engine.compiled else "eager"
+    return f"{engine.decode}, {how}"
 
 
 def _sync(device: str) -> None:

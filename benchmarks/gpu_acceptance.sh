@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every GPU check of the hf engine in one device command, under 8 minutes (see docs/benchmarks.md):
-#   1. the GPU tests: compiled decodes with the engine's and inductor's CUDA graphs equal the eager
+#   1. the GPU tests: compiled decodes with and without the engine's CUDA graphs equal the eager
 #      dynamic decode, graphs captured once per shape, calls from fresh threads (limit 150 s);
-#   2. benchmarks/generation.py on the 7b shape: (a), (b), (c) with the engine's CUDA graphs and a
-#      kernel profile of it, (d) at 32 and 128 searches, then (c) with inductor's CUDA graphs (limit 400 s).
+#   2. benchmarks/generation.py on the 7b shape: (a), (b), (c) with the engine's CUDA graphs, (d) at 32
+#      and 128 searches, (c) with the compiled step called per token (no graph), then a kernel profile of
+#      (c) (limit 400 s).
 # Needs the wheels from benchmarks/device_wheels.sh under .whl/ (carried); logs go to $OUT (or ./gpu-logs).
 #   usage: bash benchmarks/gpu_acceptance.sh [extra generation.py options]
 set -uo pipefail
@@ -25,7 +26,7 @@ timeout 150 python3 -m pytest -q -p no:cacheprovider tests/engines/test_device_t
   "tests/engines/test_hf_engine.py::test_gpu_engine_called_from_new_threads_each_time" 2>&1 | tee "$out/tests.log"
 tests=$?
 echo "tests: exit $tests after $((SECONDS - started)) s" | tee -a "$out/tests.log"
-timeout 400 python3 benchmarks/generation.py --cases abcd --d-searches 32 128 --also-graphs inductor --repeats 2 \
+timeout 400 python3 benchmarks/generation.py --cases abcd --d-searches 32 128 --also-no-graphs --repeats 2 \
   --profile "$@" 2>&1 | tee "$out/generation.log"
 bench=$?
 echo "benchmark: exit $bench after $((SECONDS - started)) s" | tee -a "$out/generation.log"

@@ -22,7 +22,7 @@ def test_a_healthy_run_prints_figures_and_exits_zero(capsys) -> None:
     assert generation.main(STEADY) == 0
     out = capsys.readouterr().out
     assert "generation throughput" in out and "FAILED" not in out
-    assert "(c) engine (shared, graphs off), 3 searches" in out and "(d) engine (shared), 4 searches" in out
+    assert "(c) engine (shared, eager), 3 searches" in out and "(d) engine (shared), 4 searches" in out
 
 
 def test_failed_requests_make_the_case_fail_and_the_script_exit_nonzero(capsys, monkeypatch) -> None:

@@ -10,10 +10,6 @@ from prover.engines.options import LocalModelOptions, option
 #: How the engine keeps the KV cache while decoding: ``shared`` stores each prompt's KV once for
 #: its samples; ``static`` and ``dynamic`` copy it into every sample's row.
 DECODES = ("shared", "static", "dynamic")
-#: How compiled decode steps replay as CUDA graphs: ``engine`` (captured by the engine, one graph per
-#: shape, replayed with no per-step host work), ``inductor`` (torch.compile's ``reduce-overhead`` mode)
-#: or ``off``.
-GRAPHS = ("engine", "inductor", "off")
 
 
 @dataclass(frozen=True)
@@ -37,11 +33,8 @@ class HFEngineConfig(LocalModelOptions):
         None, "KV cache of the hf engine: shared keeps each prompt's KV once for its samples (default: shared)", choices=DECODES
     )
     compile: bool | None = option(None, "compile the hf decode step with torch.compile (default: on with a GPU)")
-    graphs: str | None = option(
-        None,
-        "CUDA graphs for compiled hf decode steps: engine (captured once per shape), inductor (reduce-overhead), "
-        "off (default: engine on a GPU)",
-        choices=GRAPHS,
+    cuda_graphs: bool | None = option(
+        None, "replay each hf decode step as a CUDA graph the engine captures once per shape (default: on with a GPU)"
     )
     cache_bucket: int = option(64, "hf cache lengths are multiples of this many tokens")
     prefix_cache: bool = option(True, "keep the KV of the prefix all prompts share across calls (hf, shared decode)")

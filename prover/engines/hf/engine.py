@@ -74,17 +74,15 @@ class HFEngine(Engine):
         if self.decode == "shared":
             enable_shared_prefix_attention(model)
         self.compiled = on_cuda if config.compile is None else config.compile
-        self.graphs = config.graphs or ("engine" if on_cuda and self.compiled else "off")
-        if self.graphs != "off" and not on_cuda:
-            raise ValueError(f"graphs={self.graphs!r} needs a CUDA device; use graphs='off'")
-        if self.graphs == "inductor" and not self.compiled:
-            raise ValueError("graphs='inductor' is torch.compile's reduce-overhead mode: it needs compile=True")
+        self.cuda_graphs = on_cuda and self.compiled if config.cuda_graphs is None else config.cuda_graphs
+        if self.cuda_graphs and not on_cuda:
+            raise ValueError("cuda_graphs needs a CUDA device")
         self.stop_check_every = config.stop_check_every or (8 if on_cuda else 1)
         self.pad_id = pad_id(tokenizer)
         self.eos_id = tokenizer.eos_token_id
         self._advance: dict[str, Callable[..., None]] = {"shared": self._advance_shared, "static": self._advance_static}
         if self.compiled:
-            self.compile_steps(**({"mode": "reduce-overhead"} if self.graphs == "inductor" else {}))
+            self.compile_steps()
         #: One slot (cache, buffers, CUDA graphs) per shape; shared caches are views into one KV arena.
         self._shared_slots: dict[tuple[int, ...], DecodeSlot] = {}
         self._static_slots: OrderedDict[tuple[int, ...], DecodeSlot] = OrderedDict()
@@ -120,7 +118,9 @@ class HFEngine(Engine):
     def compile_steps(self, **options: Any) -> None:
         """Compile the fixed-shape decode steps with ``torch.compile(**options)``, one graph per shape.
 
-        Each shape gets its own specialised graph (``dynamic=False``: dynamo would otherwise switch
+        Not torch.compile's ``reduce-overhead`` mode: its CUDA-graph trees work only on the thread
+        that imported them (torch 2.11), and the engine captures graphs itself (:mod:`.graphs`),
+        as fast (measured in docs/benchmarks.md). Each shape gets its own specialised graph (``dynamic=False``: dynamo would otherwise switch
         to slower shape-generic kernels after the first recompile); more graphs than dynamo's
         default of 8 are allowed.
         """
@@ -271,17 +271,15 @@ class HFEngine(Engine):
     def _stepper(self, slot: DecodeSlot, decode: str, params: SamplingParams) -> Callable[[], None]:
         """One decode step over ``slot``: a replayed CUDA graph (captured now if new) or a call."""
         # compiled and captured steps draw from the device's default RNG (a graph cannot hold a generator object)
-        generator = None if self.compiled or self.graphs != "off" else self._generator
+        generator = None if self.compiled or self.cuda_graphs else self._generator
         state = (slot.buffers, slot.cache) if decode == "shared" else (slot.buffers, slot.cache, slot.mask)
         advance = self._advance[decode]
         arguments = (*state, params.temperature, params.top_p, generator)
 
         def step() -> None:
-            if self.graphs == "inductor":
-                torch.compiler.cudagraph_mark_step_begin()  # the previous step's outputs are consumed
             advance(*arguments)
 
-        if self.graphs != "engine":
+        if not self.cuda_graphs:
             return step
         key = (params.temperature, params.top_p)
         if key not in slot.graphs:
@@ -291,7 +289,7 @@ class HFEngine(Engine):
             try:
                 slot.graphs[key] = capture_step(step, self._graph_pool)
             except Exception as error:
-                raise RuntimeError(f"capturing the decode step as a CUDA graph failed ({error}); try graphs='off'") from error
+                raise RuntimeError(f"capturing the decode step as a CUDA graph failed ({error}); try cuda_graphs=False") from error
             self.graph_captures += 1
         return slot.graphs[key].replay
 
