@@ -22,7 +22,8 @@ from rich.console import Console
 from rich.table import Table
 
 from prover.generators.factory import GeneratorConfig
-from prover.runner import RunConfig, run_benchmark, summarize
+from prover.reporting import summarize
+from prover.runner import RunConfig, run_benchmark
 from prover.search import SearchConfig
 
 

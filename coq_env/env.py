@@ -58,14 +58,21 @@ class _Node:
 
 
 class CoqEnv(ProofEnv):
-    """Coq 8.16 through ``coqtop -emacs``: one process, reused across problems."""
+    """Coq 8.16 through ``coqtop -emacs``: one process, reused across problems.
+
+    Needs ``coqtop`` and ``coqc`` on PATH (checked when constructed); ``timeout``
+    is seconds per tactic, the class's :attr:`default_timeout` when None.
+    """
 
     name = "coq"
     data_package = "coq_env.data"
+    statement_field = "coq"
+    prompt_name = "coq"
+    default_timeout = 10.0
 
     def __init__(
         self,
-        timeout: float = 10.0,
+        timeout: float | None = None,
         memory_limit_mb: int | None = 6144,
         coqtop: str = "coqtop",
         coqc: str = "coqc",
@@ -73,7 +80,7 @@ class CoqEnv(ProofEnv):
         verify_timeout: float = 120.0,
         setup_timeout: float = 120.0,
     ) -> None:
-        self.timeout = timeout
+        self.timeout = self.resolve_timeout(timeout)
         self.setup_timeout = setup_timeout
         self.prelude = default_prelude() if prelude is None else prelude
         self.session = CoqtopSession(coqtop, memory_limit_mb=memory_limit_mb)
@@ -84,6 +91,24 @@ class CoqEnv(ProofEnv):
         self._nodes: dict[int, _Node] = {}
         self._path: list[tuple[int, int]] = []  # (node id, coq state) from the root down
         self._next_id = 0
+
+    @classmethod
+    def statement_problem(cls, statement: str) -> str | None:
+        """Why ``statement`` is not one ``Theorem NAME : ... .`` sentence, or None.
+
+        coqtop waits for a sentence's final period, so a statement without one would stall
+        the session until its setup timeout.
+        """
+        try:
+            theorem_name(statement)
+            sentences = split_sentences(statement)
+        except SentenceError as error:
+            return f"not a Coq statement: {error}"
+        if len(sentences) != 1:
+            return f"a Coq statement is one sentence, this is {len(sentences)}"
+        if not sentences[0].endswith("."):
+            return "the Coq statement does not end with a period"
+        return None
 
     # -- the protocol --------------------------------------------------------------
 
@@ -148,9 +173,14 @@ class CoqEnv(ProofEnv):
         """The file that :meth:`verify` compiles."""
         return self.verifier.proof_file(problem, proof)
 
+    def interrupt(self) -> None:
+        """Kill coqtop and any running ``coqc`` check at once, from any thread; the env is done."""
+        self.session.interrupt()
+        self.verifier.interrupt()
+
     def close(self) -> None:
-        """Stop coqtop."""
-        self.session.kill()
+        """Stop coqtop and remove its working folder."""
+        self.session.close()
         self._base_state = None
 
     # -- document navigation -------------------------------------------------------

@@ -12,24 +12,20 @@ contract for a tool meant to outlive one Coq version.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
-import shutil
+import signal
 import tempfile
 from dataclasses import dataclass
 
 import pexpect
 
-from prover.env import ProverCrashError, ProverNotInstalledError
+from coq_env.processes import clean_stale_workdirs_once, owned_workdir, require_tool
+from prover.env import ProverCrashError
 
 PROMPT = re.compile(r"<prompt>(.*?) < (\d+) \|(.*?)\| (\d+) < </prompt>")
 _TAGGED = re.compile(r"<(infomsg|warning)>.*?</\1>", re.S)
-
-INSTALL_HINT = (
-    "Coq 8.16 is not installed: run `apt-get install coq libcoq-stdlib libcoq-hammer "
-    "libcoq-coquelicot libcoq-mathcomp-ssreflect` (Debian/Ubuntu)"
-)
-
 
 class SentenceTimeout(Exception):
     """A sentence ran past its limit; the process was killed."""
@@ -68,18 +64,21 @@ class CoqtopSession:
     ``run`` sends one sentence and waits for the next prompt. A sentence that
     runs past ``timeout`` kills the process and raises :class:`SentenceTimeout`;
     the caller restarts with :meth:`start`. A process that exits raises
-    :class:`~prover.env.ProverCrashError`.
+    :class:`~prover.env.ProverCrashError`. After :meth:`interrupt` (from any
+    thread) every call raises it. coqtop runs in the working folder
+    ``llemma-coqtop-<pid>-...``, removed by :meth:`close`.
     """
 
     def __init__(self, executable: str = "coqtop", args: tuple[str, ...] = (), memory_limit_mb: int | None = 6144) -> None:
-        if shutil.which(executable) is None:
-            raise ProverNotInstalledError(INSTALL_HINT)
+        require_tool(executable)
+        clean_stale_workdirs_once()
         self.executable = executable
         self.args = args
         self.memory_limit_mb = memory_limit_mb
         self.state = 0
+        self.interrupted = False
         self._process: pexpect.spawn | None = None
-        self._workdir = tempfile.TemporaryDirectory(prefix="llemma-coqtop-")
+        self._workdir: tempfile.TemporaryDirectory | None = None
 
     @property
     def alive(self) -> bool:
@@ -89,6 +88,10 @@ class CoqtopSession:
     def start(self, timeout: float = 60.0) -> None:
         """(Re)start coqtop and wait for its first prompt."""
         self.kill()
+        if self.interrupted:
+            raise ProverCrashError("coqtop was stopped: the run is being interrupted")
+        if self._workdir is None:
+            self._workdir = owned_workdir("llemma-coqtop-")
         command = shlex.join([self.executable, "-emacs", "-q", *self.args])
         if self.memory_limit_mb:
             # A runaway vm_compute must kill its own coqtop, not the machine's other workers.
@@ -111,8 +114,8 @@ class CoqtopSession:
 
     def run(self, sentence: str, timeout: float) -> Reply:
         """Send one complete sentence (no line breaks) and return coqtop's reply."""
-        if not self.alive:
-            raise ProverCrashError("coqtop is not running")
+        if self.interrupted or not self.alive:
+            raise ProverCrashError("coqtop was stopped" if self.interrupted else "coqtop is not running")
         assert self._process is not None
         before = self.state
         self._process.sendline(sentence)
@@ -139,6 +142,20 @@ class CoqtopSession:
         self.state = int(self._process.match.group(2))
         return self._process.before, self._process.match.group(1)
 
+    def interrupt(self) -> None:
+        """Kill coqtop's process group without touching its terminal, which the thread using it owns.
+
+        Safe from any thread: that thread's wait for a prompt ends with an error, and no sentence
+        or restart is accepted afterwards.
+        """
+        self.interrupted = True
+        process = self._process
+        if process is not None and process.pid:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
     def kill(self) -> None:
         """Stop the process (if any) at once."""
         if self._process is not None:
@@ -147,3 +164,10 @@ class CoqtopSession:
             finally:
                 self._process.close(force=True)
             self._process = None
+
+    def close(self) -> None:
+        """Stop the process and remove its working folder (a later :meth:`start` makes a new one)."""
+        self.kill()
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None

@@ -16,12 +16,15 @@ sentence must be a tactic (no vernacular such as ``Admitted``, ``Abort``,
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
-import tempfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 
+from coq_env.processes import owned_workdir, require_tool, with_parent_death_signal
 from coq_env.sentences import (
     SentenceError,
     check_tactic_sentence,
@@ -29,18 +32,27 @@ from coq_env.sentences import (
     tactic_sentences,
     theorem_name,
 )
-from prover.env import Problem, Verdict
+from prover.env import Problem, ProverCrashError, Verdict
 
 _ASSUMPTIONS = re.compile(r"^(?:Closed under the global context|Axioms:|Opaque constants:|Transparent constants:|Section Variables:)", re.M)
 
 
 class CoqVerifier:
-    """Compiles proofs with ``coqc`` in a fresh process per check."""
+    """Compiles proofs with ``coqc`` in a fresh process per check.
+
+    Each ``coqc`` runs in its own process group, in a folder ``llemma-coq-<pid>-...``
+    removed after the check, and dies with the thread that started it. Raises
+    :class:`~prover.env.ProverNotInstalledError` when ``coqc`` is not installed.
+    """
 
     def __init__(self, coqc: str = "coqc", prelude: str = "", timeout: float = 120.0) -> None:
+        require_tool(coqc)
         self.coqc = coqc
         self.prelude = prelude
         self.timeout = timeout
+        self.interrupted = False
+        self._running: subprocess.Popen | None = None
+        self._lock = threading.Lock()
         self._reference_type = lru_cache(maxsize=64)(self._compile_reference_type)
 
     def proof_file(self, problem: Problem, proof: list[str]) -> str:
@@ -92,20 +104,47 @@ class CoqVerifier:
         return _normal(output) if ok else None
 
     def _compile(self, source: str) -> tuple[bool, str]:
-        with tempfile.TemporaryDirectory(prefix="llemma-coq-") as tmp:
+        with owned_workdir("llemma-coq-") as tmp:
             path = Path(tmp) / "Check.v"
             path.write_text(source, encoding="utf-8")
-            try:
-                done = subprocess.run(
-                    [self.coqc, "-q", str(path)],
+            with self._lock:
+                if self.interrupted:
+                    raise ProverCrashError("coqc was stopped: the run is being interrupted")
+                process = subprocess.Popen(
+                    with_parent_death_signal([self.coqc, "-q", str(path)]),
                     cwd=tmp,
-                    capture_output=True,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
                     text=True,
-                    timeout=self.timeout,
+                    start_new_session=True,
                 )
+                self._running = process
+            try:
+                output, errors = process.communicate(timeout=self.timeout)
             except subprocess.TimeoutExpired:
+                _kill_group(process)
+                process.communicate()
                 return False, f"coqc timed out after {self.timeout:.0f}s"
-            return done.returncode == 0, done.stdout + done.stderr
+            finally:
+                with self._lock:
+                    self._running = None
+            if self.interrupted:
+                raise ProverCrashError("coqc was stopped: the run is being interrupted")
+            return process.returncode == 0, output + errors
+
+    def interrupt(self) -> None:
+        """Kill the check in progress (from any thread) and refuse later ones."""
+        with self._lock:
+            self.interrupted = True
+            if self._running is not None:
+                _kill_group(self._running)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def parse_axioms(output: str) -> list[str]:

@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lean_env.check import check_proof, proof_file
+from lean_env.check import check_proof, proof_file, statement_syntax_problem
 from lean_env.errors import LeanError, ReplCrashError, ReplTimeoutError
 from lean_env.goals import parse_goals
 from lean_env.install import locate
@@ -41,7 +41,7 @@ class LeanEnv(ProofEnv):
     Options: ``project_dir`` (the Lean project, default the miniF2F project
     ``prove setup lean`` made), ``repl_command`` (argv or string that starts a
     REPL; default ``lake env <workspace>/repl/.lake/build/bin/repl``),
-    ``workspace``, ``timeout`` (seconds per tactic), ``header_timeout``
+    ``workspace``, ``timeout`` (seconds per tactic; None: :attr:`default_timeout`), ``header_timeout``
     (seconds to import the header), ``check_timeout`` (seconds for the final
     check), ``memory_limit_mb`` (address-space cap per process, None for no
     cap), ``max_uses`` (requests before a restart), ``max_processes`` (headers
@@ -52,6 +52,9 @@ class LeanEnv(ProofEnv):
 
     name = "lean"
     data_package = "lean_env.data"
+    statement_field = "lean4"
+    prompt_name = "lean"
+    default_timeout = 60.0
 
     def __init__(
         self,
@@ -59,7 +62,7 @@ class LeanEnv(ProofEnv):
         project_dir: str | os.PathLike | None = None,
         repl_command: str | Sequence[str] | None = None,
         workspace: str | os.PathLike | None = None,
-        timeout: float = 60.0,
+        timeout: float | None = None,
         header_timeout: float = 600.0,
         check_timeout: float = 300.0,
         memory_limit_mb: int | None = 32768,
@@ -68,7 +71,7 @@ class LeanEnv(ProofEnv):
         fresh_process_check: bool = False,
     ) -> None:
         launch = locate(project_dir, repl_command, workspace)
-        self.config = ReplConfig(launch.argv, launch.cwd, timeout, header_timeout,
+        self.config = ReplConfig(launch.argv, launch.cwd, self.resolve_timeout(timeout), header_timeout,
                                  memory_limit_mb, max_uses, max_processes)
         self.check_timeout = check_timeout
         self.fresh_process_check = fresh_process_check
@@ -76,6 +79,12 @@ class LeanEnv(ProofEnv):
         self._problem: Problem | None = None
         self._worker: ReplWorker | None = None
         self._nodes: dict[int, _Node] = {}
+        self._fresh_checker: ReplWorker | None = None
+
+    @classmethod
+    def statement_problem(cls, statement: str) -> str | None:
+        """Why ``statement`` is not a named theorem ending with ``:=``, or None."""
+        return statement_syntax_problem(statement)
 
     # ------------------------------------------------------------------ protocol
 
@@ -116,10 +125,12 @@ class LeanEnv(ProofEnv):
     def verify(self, problem: Problem, proof: list[str]) -> Verdict:
         """Check the whole theorem with ``proof`` as one command in a pristine environment."""
         if self.fresh_process_check:
-            worker = ReplWorker(problem.header, self.config)
+            worker = self._fresh_checker = ReplWorker(problem.header, self.config)
+            worker.interrupted = self._pool.interrupted
             try:
                 return check_proof(worker, problem, proof, self.check_timeout)
             finally:
+                self._fresh_checker = None
                 worker.stop()
         return check_proof(self._pool.worker(problem.header), problem, proof, self.check_timeout)
 
@@ -127,7 +138,12 @@ class LeanEnv(ProofEnv):
         """The ``.lean`` file the check elaborates: header, statement, ``by`` and the tactics."""
         return proof_file(problem, proof)
 
-
+    def interrupt(self) -> None:
+        """Kill every REPL process group at once, from any thread; the env is done."""
+        self._pool.interrupt()
+        checker = self._fresh_checker
+        if checker is not None:
+            checker.interrupt()
 
     def close(self) -> None:
         """Stop every REPL process."""

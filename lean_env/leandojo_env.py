@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lean_env.check import proof_file, theorem_name
+from lean_env.check import proof_file, statement_syntax_problem, theorem_name
 from lean_env.goals import LeanGoal, parse_goal
 from lean_env.install import MINIF2F_COMMIT, MINIF2F_REPO
 from prover.env import (Problem, ProblemSetupError, ProofEnv, ProverCrashError,
@@ -36,12 +36,19 @@ def parse_pretty_goals(pp: str) -> tuple[LeanGoal, ...]:
 
 
 class LeanDojoEnv(ProofEnv):
-    """Lean 4 through ``lean_dojo.Dojo``; ``check_options`` configure the REPL check."""
+    """Lean 4 through ``lean_dojo.Dojo``; ``check_options`` configure the REPL check.
+
+    It works on the benchmark's Lean 4 statements and prompts with the Lean prompt.
+    """
 
     name = "leandojo"
+    data_package = "lean_env.data"
+    statement_field = "lean4"
+    prompt_name = "lean"
+    default_timeout = 60.0
 
     def __init__(self, *, repo_url: str = MINIF2F_REPO, commit: str = MINIF2F_COMMIT,
-                 timeout: float = 60.0, **check_options: Any) -> None:
+                 timeout: float | None = None, **check_options: Any) -> None:
         try:
             import lean_dojo
         except ImportError:
@@ -49,12 +56,17 @@ class LeanDojoEnv(ProofEnv):
                 "lean-dojo is not installed: pip install lean-dojo (it also needs elan and git)"
             ) from None
         self._lean_dojo = lean_dojo
-        self.repo_url, self.commit, self.timeout = repo_url, commit, timeout
+        self.repo_url, self.commit, self.timeout = repo_url, commit, self.resolve_timeout(timeout)
         self.check_options = check_options
         self._context: Any = None
         self._dojo: Any = None
         self._states: dict[int, Any] = {}
         self._checker: ProofEnv | None = None
+
+    @classmethod
+    def statement_problem(cls, statement: str) -> str | None:
+        """Why ``statement`` is not a named theorem ending with ``:=``, or None."""
+        return statement_syntax_problem(statement)
 
     def open(self, problem: Problem) -> State:
         """Trace (once, cached by LeanDojo) and enter ``problem``'s theorem."""
@@ -103,6 +115,11 @@ class LeanDojoEnv(ProofEnv):
     def proof_script(self, problem: Problem, proof: list[str]) -> str:
         """The same ``.lean`` file the REPL backend checks."""
         return proof_file(problem, proof)
+
+    def interrupt(self) -> None:
+        """Stop the checker's REPL (a LeanDojo step in progress runs to its own timeout)."""
+        if self._checker is not None:
+            self._checker.interrupt()
 
     def _leave(self) -> None:
         if self._context is not None:

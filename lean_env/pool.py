@@ -19,7 +19,7 @@ from pathlib import Path
 from lean_env.errors import ReplCrashError, ReplTimeoutError
 from lean_env.process import ReplProcess
 from lean_env.protocol import Command, Reply, Request
-from prover.env import ProblemSetupError
+from prover.env import ProblemSetupError, ProverCrashError
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class ReplWorker:
         self.generation = 0
         self.uses = 0
         self.header_env: int | None = None
+        self.interrupted = False
         self._process: ReplProcess | None = None
 
     @property
@@ -71,6 +72,8 @@ class ReplWorker:
     def restart(self) -> None:
         """Kill the current process (if any), start a new one and import the header."""
         self.stop()
+        if self.interrupted:
+            raise ProverCrashError("the Lean REPL was stopped: the run is being interrupted")
         self._process = ReplProcess(self.config.argv, self.config.cwd,
                                     self.config.memory_limit_mb, self.config.environ)
         self.generation += 1
@@ -100,6 +103,13 @@ class ReplWorker:
             self.stop()
             raise
 
+    def interrupt(self) -> None:
+        """Kill the process group from any thread; the worker never starts again."""
+        self.interrupted = True
+        process = self._process
+        if process is not None:
+            process.signal_group()
+
     def stop(self) -> None:
         """Stop the process; the worker can be started again with :meth:`ready`."""
         if self._process is not None:
@@ -112,16 +122,24 @@ class ReplPool:
 
     def __init__(self, config: ReplConfig) -> None:
         self.config = config
+        self.interrupted = False
         self._workers: OrderedDict[str, ReplWorker] = OrderedDict()
 
     def worker(self, header: str) -> ReplWorker:
         """The worker for ``header`` (created, not yet started, if new)."""
         worker = self._workers.pop(header, None) or ReplWorker(header, self.config)
+        worker.interrupted = worker.interrupted or self.interrupted
         self._workers[header] = worker
         while len(self._workers) > max(1, self.config.max_processes):
             _, oldest = self._workers.popitem(last=False)
             oldest.stop()
         return worker
+
+    def interrupt(self) -> None:
+        """Kill every worker's process group from any thread; no worker starts again."""
+        self.interrupted = True
+        for worker in list(self._workers.values()):
+            worker.interrupt()
 
     def close(self) -> None:
         """Stop every worker's process."""

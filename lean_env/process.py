@@ -151,6 +151,13 @@ class ReplProcess:
         except (BlockingIOError, OSError):
             pass
 
+    def signal_group(self) -> None:
+        """SIGKILL the process group and nothing else: safe while another thread reads its pipes."""
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
     def kill(self) -> None:
         """Kill the whole process group and reap the process (idempotent)."""
         if self._proc.poll() is None:

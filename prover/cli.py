@@ -4,6 +4,11 @@
     prove --benchmark minif2f --backend lean ...      # needs `prove setup lean`
     prove setup lean                                  # prepare a Lean workspace
     prove serve --model PATH                          # serve a model as /v1/completions
+
+``python -m prover`` is the same command. Exit status: 0 done, 1 the results
+file could not be written, 2 bad options, input or installation (before any
+work), 130 interrupted by Ctrl-C (143 by SIGTERM; finished problems are recorded, the others run
+next time).
 """
 
 from __future__ import annotations
@@ -21,9 +26,13 @@ from prover.env import ProverNotInstalledError
 from prover.generators.factory import GENERATORS, GeneratorConfig
 from prover.generators.models import add_model_arguments, model_config_from_args
 from prover.problems import BENCHMARKS
-from prover.registry import BACKENDS, DEFAULT_BACKEND
-from prover.runner import RunConfig, run_benchmark, summarize, summary_table
+from prover.registry import BACKENDS, DEFAULT_BACKEND, backend_class
+from prover.reporting import summarize, summary_table
+from prover.results import ResultsWriteError
+from prover.run_config import RunConfig
+from prover.runner import run_benchmark
 from prover.search import SearchConfig
+from prover.workers import RunInterrupted
 
 #: ``prove setup NAME`` -> "module:function(argv) -> int"
 SETUP_COMMANDS = {"lean": "lean_env.setup:main"}
@@ -48,13 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1)), help="parallel searches, each with its own prover process (default: CPU count, %(default)s)")
     run.add_argument("--out", default=run_defaults.out, help="results file (JSONL); a rerun skips problems already in it (default: %(default)s)")
     run.add_argument("--retry-errors", action="store_true", help="run again the problems whose recorded result is an error (a crashed prover, an unreachable model server); the new record supersedes the old")
+    run.add_argument("--allow-config-change", action="store_true", help="add to a results file written with another configuration (budget, generator, ...); refused by default so results never mix unnoticed")
     run.add_argument("--graphs-dir", default=None, help="save each search graph as JSON in this folder (default: off)")
     srch = parser.add_argument_group("search")
     srch.add_argument("--budget", type=int, default=search_defaults.budget, help="node expansions (model queries) per theorem (default: %(default)s)")
     srch.add_argument("--samples", type=int, default=search_defaults.samples, help="tactics requested per expansion (default: %(default)s)")
     srch.add_argument("--max-depth", type=int, default=search_defaults.max_depth, help="longest proof, in tactics (default: %(default)s)")
     srch.add_argument("--time-limit", type=float, default=search_defaults.time_limit, help="wall-clock seconds per theorem (default: %(default)s)")
-    srch.add_argument("--tactic-timeout", type=float, default=5.0, help="seconds one tactic may run before the prover is restarted (default: %(default)s)")
+    srch.add_argument("--tactic-timeout", type=float, default=None, help=f"seconds one tactic may run before the prover is restarted (default: the backend's own: {_backend_timeouts()})")
     gen = parser.add_argument_group("generator")
     gen.add_argument("--generator", default="portfolio", choices=GENERATORS, help="tactic source when no --model is given (default: %(default)s)")
     gen.add_argument("--tactics", default=None, help="file with one tactic per line, for --generator replay")
@@ -75,10 +85,16 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         out=args.out,
         graphs_dir=args.graphs_dir,
         retry_errors=args.retry_errors,
+        allow_config_change=args.allow_config_change,
         search=SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit),
         generator=GeneratorConfig(name=args.generator, tactics=args.tactics, model=model_config_from_args(args)),
-        env_options={"timeout": args.tactic_timeout},
+        env_options={} if args.tactic_timeout is None else {"timeout": args.tactic_timeout},
     )
+
+
+def _backend_timeouts() -> str:
+    """Each backend's default tactic timeout, for the help text (its env class says it)."""
+    return ", ".join(f"{name} {backend_class(name).default_timeout:g} s" for name in sorted(BACKENDS))
 
 
 def setup_main(argv: list[str]) -> int:
@@ -105,15 +121,25 @@ def main(argv: list[str] | None = None) -> int:
         return _call(SUBCOMMANDS[argv[0]], argv[1:])
     args = build_parser().parse_args(argv)
     console = Console(stderr=True)
+
+    def fail(message: object, status: int = 2) -> int:
+        console.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+        return status
+
     try:
         config = config_from_args(args)
         records = run_benchmark(config, console)
-    except ProverNotInstalledError as error:
-        console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
-        return 2
-    except (ValueError, OSError, ImportError) as error:  # bad options or files, a model that cannot load, a missing extra
-        console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
-        return 2
+    except RunInterrupted as stop:
+        console.print(f"interrupted ({stop.signal_name}): this run recorded {stop.finished} problems in {args.out}, "
+                      f"{stop.unfinished} did not finish; run the same command again to go on", highlight=False, soft_wrap=True)
+        return 128 + stop.signum
+    except KeyboardInterrupt:
+        console.print("interrupted before the first problem started; nothing was recorded", highlight=False)
+        return 130
+    except ResultsWriteError as error:
+        return fail(f"{error}; the run stopped (the problems recorded before are kept)", 1)
+    except (ValueError, OSError, ImportError, ProverNotInstalledError) as error:  # bad options or files, a missing prover, model or extra
+        return fail(error)
     console.print(summary_table(records, title=f"{config.benchmark} / {config.backend} / {config.generator.label}"))
     if args.json:
         print(json.dumps(summarize(records)))

@@ -123,15 +123,39 @@ class UnknownStateError(ProverError):
     """A step named a state id this environment never handed out."""
 
 
+def parse_portfolio(text: str) -> list[tuple[str, float]]:
+    """Read ``tactic<TAB>logprob`` lines; ``#`` starts a comment line."""
+    entries = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        tactic, sep, score = line.rpartition("\t")
+        if not sep:
+            raise ValueError(f"portfolio line {number}: expected 'tactic<TAB>logprob': {line!r}")
+        entries.append((tactic.strip(), float(score)))
+    return entries
+
+
 class ProofEnv(abc.ABC):
     """A proof assistant session that can hold one open problem at a time.
 
     Implementations keep their processes alive across problems: call
     :meth:`open` once per problem and :meth:`close` once at the end.
+
+    The class attributes and class methods are the backend's facts, which the
+    runner, the problem loader and the generators read without starting it.
     """
 
     #: Registry name of the backend (``"coq"``, ``"lean"``, ...).
     name: str = ""
+    #: Package holding the backend's ``portfolio.tsv`` and ``automation.txt`` (e.g. ``"coq_env.data"``).
+    data_package: str = ""
+    #: The field of a benchmark record (miniF2F JSONL) that holds this backend's header and statement.
+    statement_field: str = ""
+    #: The stem of the backend's few-shot prompt in ``prover/prompts/`` (``"coq"``: ``coq.json``).
+    prompt_name: str = ""
+    #: Seconds one tactic may run when the user sets no tactic timeout.
+    default_timeout: float = 10.0
 
     @abc.abstractmethod
     def open(self, problem: Problem) -> State:
@@ -149,15 +173,29 @@ class ProofEnv(abc.ABC):
         """The whole checkable file for ``proof``; backends override to add syntax."""
         return "\n".join([problem.header, problem.statement, *proof])
 
-    #: Package holding the backend's ``portfolio.tsv`` and ``automation.txt`` (e.g. ``"coq_env.data"``).
-    data_package: str = ""
+    @classmethod
+    def resolve_timeout(cls, timeout: float | None) -> float:
+        """``timeout``, or the backend's :attr:`default_timeout` when it is None."""
+        return cls.default_timeout if timeout is None else timeout
+
+    @classmethod
+    def statement_problem(cls, statement: str) -> str | None:
+        """Why ``statement`` cannot be a problem of this backend, or None; checked when problems load.
+
+        Backends override this with their syntax rules (a Coq statement ends with a period), so a
+        malformed statement is refused before any prover starts instead of stalling one.
+        """
+        return None if statement.strip() else "the statement is empty"
+
+    @classmethod
+    def parse_portfolio(cls, text: str) -> list[tuple[str, float]]:
+        """The backend's portfolio file format; by default :func:`parse_portfolio`'s TSV."""
+        return parse_portfolio(text)
 
     @classmethod
     def portfolio(cls) -> list[tuple[str, float]]:
         """The backend's no-model tactic list with prior log-probabilities (``portfolio.tsv``)."""
-        from prover.generators.portfolio import parse_portfolio
-
-        return parse_portfolio(cls._data_file("portfolio.tsv")) if cls.data_package else []
+        return cls.parse_portfolio(cls._data_file("portfolio.tsv")) if cls.data_package else []
 
     @classmethod
     def automation(cls) -> str:
@@ -170,6 +208,15 @@ class ProofEnv(abc.ABC):
     @classmethod
     def _data_file(cls, name: str) -> str:
         return resources.files(cls.data_package).joinpath(name).read_text("utf-8")
+
+    def interrupt(self) -> None:
+        """Stop whatever this environment is running, from any thread, and refuse further work.
+
+        Called when a run is interrupted: a step or check in progress returns or raises at once
+        instead of finishing, and every later call raises :class:`ProverCrashError` (only
+        :meth:`close` still works). Backends that cannot do this keep the default, which does
+        nothing: their current step then finishes first.
+        """
 
     @abc.abstractmethod
     def close(self) -> None:

@@ -1,24 +1,34 @@
-"""The problem sets the runner knows, loaded from data vendored in the package.
+"""The problem sets the runner knows, loaded from data vendored in the package, or from a user's file.
 
 ``minif2f`` is the 488-problem miniF2F benchmark (see ``data/MINIF2F_SOURCES.md``
 for provenance and ``data/licenses/`` for the license texts). Each record holds
-the statement in every system; :func:`load_benchmark` picks the backend's.
+the statement in every system; :func:`load_benchmark` picks the backend's (the
+field its env class names in ``statement_field``).
+
+Loading checks every record: a line that is not a JSON object, a record
+without a name, a statement that is not text, a problem listed twice, or a
+selected problem's statement that the backend's ``statement_problem``
+refuses (a Coq statement without its final period) stops the load with a
+:class:`BenchmarkError` naming the file and line, before any prover starts.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from prover.env import Problem
-
-#: Which field of a miniF2F record holds each backend's statement.
-SYSTEM_FIELD = {"coq": "coq", "lean": "lean4", "isabelle": "isabelle"}
+from prover.registry import backend_class
 
 BENCHMARKS = ("minif2f",)
+
+
+class BenchmarkError(ValueError):
+    """A benchmark file or record cannot be used; the message names the file and line."""
 
 
 @dataclass(frozen=True)
@@ -29,22 +39,54 @@ class BenchmarkEntry:
     skip_reason: str = ""
 
 
-def _records(benchmark: str) -> Iterator[dict]:
-    """Records of a named benchmark, or of a JSONL file in the same format."""
+def _lines(benchmark: str) -> tuple[str, list[str]]:
+    """The name to report errors under, and the lines of a named benchmark or a JSONL file."""
     if benchmark in BENCHMARKS:
-        text = resources.files("prover.data").joinpath(f"{benchmark}.jsonl").read_text("utf-8")
-    elif benchmark.endswith(".jsonl") and Path(benchmark).is_file():
-        text = Path(benchmark).read_text("utf-8")
-    else:
-        raise ValueError(f"unknown benchmark {benchmark!r}; known: {', '.join(BENCHMARKS)} or a .jsonl file")
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{benchmark}:{number}: not JSON: {error}") from None
-            record.setdefault("split", "custom")
-            yield record
+        source = resources.files("prover.data").joinpath(f"{benchmark}.jsonl")
+        return f"prover/data/{benchmark}.jsonl", source.read_text("utf-8").splitlines()
+    if benchmark.endswith(".jsonl") and Path(benchmark).is_file():
+        try:
+            return benchmark, Path(benchmark).read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise BenchmarkError(f"{benchmark}: cannot read it: {error}") from None
+    raise BenchmarkError(f"unknown benchmark {benchmark!r}; known: {', '.join(BENCHMARKS)} or a .jsonl file")
+
+
+def _records(benchmark: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(file:line, record)`` for each record, with ``split`` defaulting to ``"custom"``."""
+    source, lines = _lines(benchmark)
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise BenchmarkError(f"{where}: not JSON: {error.msg} (column {error.colno})") from None
+        if not isinstance(record, dict):
+            raise BenchmarkError(f"{where}: a problem is a JSON object, not a {type(record).__name__}")
+        record.setdefault("split", "custom")
+        for key in ("name", "split"):
+            if not isinstance(record.get(key), str) or not record[key].strip():
+                raise BenchmarkError(f"{where}: the problem has no {key!r} (a non-empty string)")
+        yield where, record
+
+
+def _problem(where: str, record: dict[str, Any], field: str) -> Problem | None:
+    """The record's problem in the system ``field``, None if it has none; checks every type."""
+    system = record.get(field)
+    if system is None:
+        return None
+    name = record["name"]
+    if not isinstance(system, dict):
+        raise BenchmarkError(f"{where}: {name}: {field!r} must be an object with 'header' and 'statement'")
+    texts = {"header": system.get("header", ""), "statement": system.get("statement"),
+             "informal_statement": record.get("informal_statement") or "",
+             "informal_proof": record.get("informal_proof") or ""}
+    for key, value in texts.items():
+        if not isinstance(value, str):
+            raise BenchmarkError(f"{where}: {name}: {key!r} must be a string, not {type(value).__name__}")
+    return Problem(name=name, split=record["split"], **texts)
 
 
 def load_benchmark(
@@ -55,36 +97,48 @@ def load_benchmark(
 ) -> list[BenchmarkEntry]:
     """Problems of ``benchmark`` for ``backend``, filtered by split and names, in file order.
 
-    Problems the backend cannot attempt (no statement for that system, or a Coq
-    statement that does not compile with Debian's Coq) come back with a
-    ``skip_reason`` instead of being dropped.
+    Problems the backend cannot attempt (no statement for that system, or one the benchmark
+    marks as not compiling, ``<field>_checked: false``) come back with a ``skip_reason``
+    instead of being dropped. Raises :class:`BenchmarkError` for a bad file or record and
+    ``ValueError`` for names that are not in it.
     """
-    if backend not in SYSTEM_FIELD:
-        raise ValueError(f"no {benchmark} statements for backend {backend!r}")
+    env_class = backend_class(backend)
+    field = env_class.statement_field
+    if not field:
+        raise ValueError(f"backend {backend!r} names no statement field for benchmark problems")
     wanted = set(names) if names else None
-    entries = []
-    for record in _records(benchmark):
-        if split and record["split"] != split:
+    entries, first_line = [], {}
+    for where, record in _records(benchmark):
+        key = (record["split"], record["name"])
+        if key in first_line:
+            raise BenchmarkError(f"{where}: problem {key[1]!r} of split {key[0]!r} is already on {first_line[key]}")
+        first_line[key] = where
+        problem = _problem(where, record, field)
+        if (split and record["split"] != split) or (wanted is not None and record["name"] not in wanted):
             continue
-        if wanted is not None and record["name"] not in wanted:
-            continue
-        system = record.get(SYSTEM_FIELD[backend]) or {}
-        problem = Problem(
-            name=record["name"],
-            split=record["split"],
-            header=system.get("header", ""),
-            statement=system.get("statement", ""),
-            informal_statement=record.get("informal_statement") or "",
-            informal_proof=record.get("informal_proof") or "",
-        )
-        reason = ""
-        if not system:
-            reason = f"no {backend} statement in {benchmark}"
-        elif backend == "coq" and record.get("coq_checked") is False:
-            reason = "statement does not compile with Coq 8.16: " + record.get("coq_error", "?")
-        entries.append(BenchmarkEntry(problem, reason))
+        reason = env_class.statement_problem(problem.statement) if problem is not None else None
+        if reason:
+            raise BenchmarkError(f"{where}: {problem.name}: {reason}")
+        skip = ""
+        if problem is None:
+            skip = f"no {backend} statement in {benchmark}"
+            problem = Problem(name=record["name"], split=record["split"], header="", statement="")
+        elif record.get(f"{field}_checked") is False:
+            skip = f"statement does not compile with {backend}: " + str(record.get(f"{field}_error", "?"))
+        entries.append(BenchmarkEntry(problem, skip))
     if wanted is not None:
         missing = wanted - {entry.problem.name for entry in entries}
         if missing:
             raise ValueError(f"unknown problem names: {', '.join(sorted(missing))}")
     return entries
+
+
+@functools.cache
+def vendored_statements(field: str) -> dict[str, tuple[str, str]]:
+    """``name -> (header, statement)`` of every vendored miniF2F problem in the system ``field``."""
+    statements = {}
+    for where, record in _records("minif2f"):
+        problem = _problem(where, record, field)
+        if problem is not None:
+            statements[problem.name] = (problem.header, problem.statement)
+    return statements

@@ -11,7 +11,9 @@ node and nothing new is queued. The search graph is a networkx ``DiGraph``.
 When a step reports ``Proved``, the path is offered to ``accept`` (the
 runner passes the backend's fresh-process re-check); a rejected path is
 marked and the search goes on. The search's own "no goals left" never makes a
-result verified.
+result verified: :attr:`SearchResult.proved` says the search *found* a path
+that closed every goal, :attr:`SearchResult.verified` that ``accept`` accepted
+one (a results record's ``proved`` and ``verified`` mean the same).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Callable
 
@@ -40,9 +43,34 @@ class SearchConfig:
     time_limit: float = 120.0  #: wall-clock seconds per theorem
 
 
+class NodeStatus(str, Enum):
+    """A search-graph node's ``status`` attribute (a ``str``, so the graph's JSON is plain text)."""
+
+    OPEN = "open"  #: queued, not expanded yet
+    EXPANDED = "expanded"  #: the generator was asked for its tactics
+    PROVED = "proved"  #: no goals left, and the path was accepted (or nothing checks paths)
+    REJECTED = "rejected"  #: no goals left, but ``accept`` refused the path
+
+
+class StopReason(str, Enum):
+    """Why a search ended (a ``str``: results files hold the value)."""
+
+    PROVED = "proved"  #: a path closed every goal and was accepted (or nothing checks paths)
+    BUDGET = "budget"  #: ``budget`` expansions were spent
+    TIME_LIMIT = "time limit"  #: ``time_limit`` seconds passed
+    EXHAUSTED = "exhausted"  #: nothing left to expand
+
+
 @dataclass
 class SearchResult:
-    """The outcome of one search; ``verdict`` is set only if a proof was offered for checking."""
+    """The outcome of one search; ``verdict`` is set only if a proof was offered for checking.
+
+    ``proved``: the search found a path that closed every goal (the prover's own view, checked
+    or not). ``verified``: ``accept``, the fresh-process re-check, accepted such a path; then
+    ``proof`` is that path. With no ``accept``, the first path found ends the search and is the
+    ``proof``, ``proved`` but not ``verified``. Paths found and refused are counted in
+    ``rejected``; when every one was refused, ``proof`` is empty.
+    """
 
     proved: bool
     proof: list[str]
@@ -50,10 +78,11 @@ class SearchResult:
     expansions: int
     steps: int
     wall_time: float
-    stop_reason: str
+    stop_reason: StopReason
     graph: nx.DiGraph = field(repr=False)
     verdict: Verdict | None = None
     rejected: int = 0  #: proofs the search found that the re-check refused
+    verified: bool = False  #: ``accept`` accepted ``proof``
 
     def graph_json(self) -> dict:
         """The search graph in networkx node-link form, ready for ``json.dump``."""
@@ -79,17 +108,17 @@ def search(
     started = time.monotonic()
     root = env.open(problem)
     graph = nx.DiGraph()
-    graph.add_node(root.id, goals=root.render(), score=0.0, depth=0, status="open")
+    graph.add_node(root.id, goals=root.render(), score=0.0, depth=0, status=NodeStatus.OPEN)
     seen = {root.render(): root.id}
     order = itertools.count()
     frontier: list[tuple[float, int, int]] = [(0.0, next(order), root.id)]
     expansions = steps = rejected = 0
     last_verdict: Verdict | None = None
 
-    def finish(proved: bool, reason: str, proof_node: int | None = None) -> SearchResult:
+    def finish(reason: StopReason, proof_node: int | None = None) -> SearchResult:
         proof, logprobs = _path(graph, root.id, proof_node) if proof_node is not None else ([], [])
         return SearchResult(
-            proved=proved,
+            proved=proof_node is not None or rejected > 0,
             proof=proof,
             logprobs=logprobs,
             expansions=expansions,
@@ -99,22 +128,23 @@ def search(
             graph=graph,
             verdict=last_verdict,
             rejected=rejected,
+            verified=proof_node is not None and last_verdict is not None and last_verdict.ok,
         )
 
     while frontier:
         if expansions >= config.budget:
-            return finish(False, "budget")
+            return finish(StopReason.BUDGET)
         if time.monotonic() - started > config.time_limit:
-            return finish(False, "time limit")
+            return finish(StopReason.TIME_LIMIT)
         neg_score, _, node = heapq.heappop(frontier)
         attrs = graph.nodes[node]
         if attrs["depth"] >= config.max_depth:
             continue
         expansions += 1
-        attrs["status"] = "expanded"
+        attrs["status"] = NodeStatus.EXPANDED
         for suggestion in generator.generate(attrs["goals"], config.samples):
             if time.monotonic() - started > config.time_limit:
-                return finish(False, "time limit")
+                return finish(StopReason.TIME_LIMIT)
             steps += 1
             result = env.step(node, suggestion.tactic)
             if isinstance(result, (TacticError, Timeout)):
@@ -127,7 +157,7 @@ def search(
             if child is None:
                 child = state.id
                 seen[key] = child
-                graph.add_node(child, goals=key, score=score, depth=attrs["depth"] + 1, status="open")
+                graph.add_node(child, goals=key, score=score, depth=attrs["depth"] + 1, status=NodeStatus.OPEN)
                 graph.add_edge(node, child, tactic=suggestion.tactic, logprob=suggestion.logprob)
                 if isinstance(result, Progress):
                     heapq.heappush(frontier, (-score, next(order), child))
@@ -136,15 +166,15 @@ def search(
             if isinstance(result, Proved):
                 proof, _ = _path(graph, root.id, child)
                 if accept is None:
-                    graph.nodes[child]["status"] = "proved"
-                    return finish(True, "proved", child)
+                    graph.nodes[child]["status"] = NodeStatus.PROVED
+                    return finish(StopReason.PROVED, child)
                 last_verdict = accept(proof)
                 if last_verdict.ok:
-                    graph.nodes[child]["status"] = "proved"
-                    return finish(True, "proved", child)
-                graph.nodes[child]["status"] = "rejected"
+                    graph.nodes[child]["status"] = NodeStatus.PROVED
+                    return finish(StopReason.PROVED, child)
+                graph.nodes[child]["status"] = NodeStatus.REJECTED
                 rejected += 1
-    return finish(False, "exhausted")
+    return finish(StopReason.EXHAUSTED)
 
 
 def _path(graph: nx.DiGraph, root: int, node: int) -> tuple[list[str], list[float]]:

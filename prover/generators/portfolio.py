@@ -17,15 +17,3 @@ class PortfolioGenerator(TacticGenerator):
         """The ``k`` highest-scored tactics."""
         return [Suggestion(tactic, score) for tactic, score in self.portfolio[:k]]
 
-
-def parse_portfolio(text: str) -> list[tuple[str, float]]:
-    """Read ``tactic<TAB>logprob`` lines; ``#`` starts a comment line."""
-    entries = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        tactic, sep, score = line.rpartition("\t")
-        if not sep:
-            raise ValueError(f"portfolio line {number}: expected 'tactic<TAB>logprob': {line!r}")
-        entries.append((tactic.strip(), float(score)))
-    return entries

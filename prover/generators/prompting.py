@@ -24,6 +24,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from prover.registry import BACKENDS, backend_class
+
 #: Where the vendored prompt files live.
 PROMPT_DIR = Path(__file__).resolve().parent.parent / "prompts"
 
@@ -67,8 +69,9 @@ class PromptTemplate:
 
     @classmethod
     def for_backend(cls, backend: str) -> "PromptTemplate":
-        """The vendored prompt for ``backend`` (``coq``, ``lean`` or ``isabelle``)."""
-        path = PROMPT_DIR / f"{backend}.json"
+        """The vendored prompt for ``backend``: its env class's ``prompt_name``, else the file named after it."""
+        stem = (backend_class(backend).prompt_name if backend in BACKENDS else "") or backend
+        path = PROMPT_DIR / f"{stem}.json"
         if not path.is_file():
             known = ", ".join(sorted(p.stem for p in PROMPT_DIR.glob("*.json")))
             raise ValueError(f"no prompt for backend {backend!r}; prompts exist for: {known}")

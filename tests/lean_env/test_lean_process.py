@@ -148,3 +148,18 @@ def test_a_repl_over_its_memory_cap_dies_with_a_typed_crash():
     process = ReplProcess([sys.executable, "-c", greedy], memory_limit_mb=256)
     with pytest.raises(ReplCrashError, match="MemoryError"):
         process.request(Command("import Mathlib"), timeout=20)
+
+
+def test_interrupt_from_another_thread_ends_a_hanging_step_and_every_later_one(replay_env, tmp_path):
+    import threading
+
+    env = replay_env("proof_branching", "--hang-at", "2", "--marker", str(tmp_path / "hung"), timeout=60.0)
+    state = env.open(BRANCHING)
+    first = env.step(state.id, BRANCHING_TACTICS[0])
+    assert isinstance(first, Progress)
+    threading.Timer(0.5, env.interrupt).start()
+    started = time.monotonic()
+    cut = env.step(first.state.id, BRANCHING_TACTICS[1])  # the REPL never answers this one
+    assert time.monotonic() - started < 10 and isinstance(cut, TacticError)
+    with pytest.raises(ProverCrashError, match="interrupted"):
+        env.step(first.state.id, BRANCHING_TACTICS[1])  # no restart after an interrupt

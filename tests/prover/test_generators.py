@@ -1,7 +1,8 @@
 import pytest
 
 from prover.generators.factory import GeneratorConfig, build_generator
-from prover.generators.portfolio import PortfolioGenerator, parse_portfolio
+from prover.env import parse_portfolio
+from prover.generators.portfolio import PortfolioGenerator
 from prover.generators.replay import ReplayGenerator
 
 

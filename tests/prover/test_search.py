@@ -5,7 +5,7 @@ import json
 from prover.env import Proved
 from prover.generators.portfolio import PortfolioGenerator
 from prover.generators.replay import ReplayGenerator
-from prover.search import SearchConfig, search
+from prover.search import NodeStatus, SearchConfig, StopReason, search
 from tests.conftest import LOOP, coq_problem, requires_coq
 
 pytestmark = requires_coq
@@ -23,13 +23,16 @@ def test_no_single_tactic_closes_the_goal(coq_env):
 def test_search_finds_a_multi_step_proof_that_coqc_accepts(coq_env, tmp_path):
     result = search(CONJ, coq_env, PortfolioGenerator(PORTFOLIO), SearchConfig(budget=20, samples=4),
                     accept=lambda proof: coq_env.verify(CONJ, proof))
-    assert result.proved and result.verdict.ok
+    assert result.proved and result.verified and result.verdict.ok and result.stop_reason is StopReason.PROVED
     assert len(result.proof) >= 3 and {"split", "lia", "lra"} <= set(result.proof)
     assert result.logprobs == [dict(PORTFOLIO)[tactic] for tactic in result.proof]
     assert coq_env.verify(CONJ, result.proof).ok
     result.save_graph(tmp_path / "graph.json")
     graph = json.loads((tmp_path / "graph.json").read_text())
     assert any(edge["tactic"] == "split" for edge in graph["edges"])
+    statuses = {node["status"] for node in graph["nodes"]}  # plain strings in the JSON
+    assert {"expanded", "proved"} <= statuses <= {status.value for status in NodeStatus}
+    assert all(isinstance(status, NodeStatus) for _, status in result.graph.nodes(data="status"))
 
 
 def test_identical_states_are_merged(coq_env):
@@ -45,7 +48,7 @@ def test_identical_states_are_merged(coq_env):
 def test_budget_counts_expansions(coq_env):
     generator = PortfolioGenerator([("intros", -0.1), ("idtac", -0.2), ("simpl", -0.3)])
     result = search(CONJ, coq_env, generator, SearchConfig(budget=1, samples=3))
-    assert result.expansions == 1 and result.stop_reason == "budget" and result.steps == 3
+    assert result.expansions == 1 and result.stop_reason is StopReason.BUDGET and result.steps == 3
 
 
 def test_failures_and_a_hanging_tactic_leave_the_search_running(coq_env):
@@ -62,4 +65,17 @@ def test_escape_tactics_never_yield_a_proof(coq_env):
                "intros", "exact I."]
     result = search(CONJ, coq_env, ReplayGenerator(tactics), SearchConfig(budget=10, time_limit=60),
                     accept=lambda proof: coq_env.verify(CONJ, proof))
-    assert not result.proved and result.proof == []
+    assert not result.proved and not result.verified and result.proof == []
+
+
+def test_a_proof_the_recheck_refuses_is_proved_but_not_verified(coq_env):
+    # exact_no_check closes the goal in coqtop without typing the term; Qed in coqc refuses it.
+    tactics = ["exact_no_check I"]
+    result = search(CONJ, coq_env, ReplayGenerator(tactics), SearchConfig(budget=3),
+                    accept=lambda proof: coq_env.verify(CONJ, proof))
+    assert result.proved and not result.verified and result.rejected == 1 and result.proof == []
+    assert result.stop_reason is StopReason.EXHAUSTED and not result.verdict.ok
+    statuses = dict(result.graph.nodes(data="status"))
+    assert sorted(statuses.values()) == [NodeStatus.EXPANDED, NodeStatus.REJECTED]
+    unchecked = search(CONJ, coq_env, ReplayGenerator(tactics), SearchConfig(budget=3))
+    assert unchecked.proved and not unchecked.verified and unchecked.proof == tactics

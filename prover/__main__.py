@@ -1,0 +1,7 @@
+"""``python -m prover``: the ``prove`` command, for when another ``prove`` comes first on PATH."""
+
+import sys
+
+from prover.cli import main
+
+sys.exit(main())
