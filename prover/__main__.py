@@ -2,6 +2,6 @@
 
 import sys
 
-from prover.cli import main
+from prover.entrypoints.cli import main
 
 sys.exit(main())

@@ -121,7 +121,7 @@ def test_prove_serve_serves_a_local_model(tiny_model_dir) -> None:
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "prover.cli", "serve", "--model", str(tiny_model_dir), "--port", "0", "--seed", "0"]
+    command = [sys.executable, "-m", "prover", "serve", "--model", str(tiny_model_dir), "--port", "0", "--seed", "0"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = process.stdout.readline()

@@ -29,7 +29,7 @@ def test_prove_with_a_local_model_records_logprobs_on_the_proof_path(tiny_model_
     problems.write_text("".join(json.dumps(p) + "\n" for p in PROBLEMS))
     out = tmp_path / "results.jsonl"
     command = [
-        sys.executable, "-m", "prover.cli",
+        sys.executable, "-m", "prover",
         "--benchmark", str(problems), "--backend", "coq",
         "--model", str(tiny_model_dir), "--engine", "hf",
         "--workers", "2", "--samples", "16", "--seed", "0", "--out", str(out),
@@ -57,7 +57,7 @@ def test_retry_errors_reruns_what_a_dead_model_server_failed(tiny_model_dir, tmp
         port = probe.getsockname()[1]
     api_base = f"http://127.0.0.1:{port}/v1"
     command = [
-        sys.executable, "-m", "prover.cli", "--benchmark", str(problems), "--backend", "coq",
+        sys.executable, "-m", "prover", "--benchmark", str(problems), "--backend", "coq",
         "--model", str(tiny_model_dir), "--engine", "openai", "--api-base", api_base,
         "--workers", "1", "--samples", "4", "--budget", "4", "--out", str(out), "--json",
     ]  # fmt: skip
@@ -67,7 +67,7 @@ def test_retry_errors_reruns_what_a_dead_model_server_failed(tiny_model_dir, tmp
     failed = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(failed) == 2 and all("OpenAIServerError" in r["error"] for r in failed), failed
 
-    serve = [sys.executable, "-m", "prover.cli", "serve", "--model", str(tiny_model_dir), "--port", str(port)]
+    serve = [sys.executable, "-m", "prover", "serve", "--model", str(tiny_model_dir), "--port", str(port)]
     server = subprocess.Popen(serve, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert server.stdout.readline().startswith("serving")
@@ -96,7 +96,7 @@ def test_retry_errors_reruns_what_a_dead_model_server_failed(tiny_model_dir, tmp
 def test_a_model_that_cannot_load_is_a_one_line_error(tmp_path, options, message, monkeypatch) -> None:
     if "vllm" in options:
         monkeypatch.setattr("prover.engines.vllm.engine.vllm_available", lambda: False)
-    from prover.cli import main
+    from prover.entrypoints.cli import main
 
     console_file = tmp_path / "stderr.txt"
     with open(console_file, "w") as stderr:

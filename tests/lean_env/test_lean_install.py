@@ -62,7 +62,7 @@ def test_prove_with_backend_lean_stops_with_the_install_message(tmp_path):
     environ = {"PATH": str(empty), "HOME": str(tmp_path), "ELAN_HOME": str(tmp_path / ".elan"),
                "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-m", "prover.cli", "--benchmark", "minif2f", "--backend", "lean",
+        [sys.executable, "-m", "prover", "--benchmark", "minif2f", "--backend", "lean",
          "--limit", "1", "--out", str(tmp_path / "results.jsonl")],
         cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr

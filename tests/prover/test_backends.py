@@ -8,7 +8,7 @@ from importlib.util import find_spec
 
 import pytest
 
-from prover.cli import build_parser, config_from_args, main
+from prover.entrypoints.cli import build_parser, config_from_args, main
 from prover.generators.prompting import PROMPT_DIR, PromptTemplate
 from prover.registry import BACKENDS, backend_class, make_env
 from prover.run_config import fingerprint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prover.cli import build_parser, config_from_args
+from prover.entrypoints.cli import build_parser, config_from_args
 from prover.engines.base import SamplingParams
 from prover.engines.hf.config import HFEngineConfig
 from prover.engines.openai.config import OpenAIConfig

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from prover.cli import main
+from prover.entrypoints.cli import main
 from prover.records import ResultRecord
 from tests.conftest import REALS, requires_coq
 from tests.prover.runs import EASY, read, write_problems
