@@ -16,6 +16,7 @@ import re
 import shlex
 import shutil
 import tempfile
+import termios
 from dataclasses import dataclass
 
 import pexpect
@@ -23,7 +24,7 @@ import pexpect
 from prover.env import ProverCrashError, ProverNotInstalledError
 
 PROMPT = re.compile(r"<prompt>(.*?) < (\d+) \|(.*?)\| (\d+) < </prompt>")
-_TAGGED = re.compile(r"<(infomsg|warning)>.*?</\1>", re.S)
+_MESSAGE_OPENING = re.compile(r"<(infomsg|warning)>")
 
 INSTALL_HINT = (
     "Coq 8.16 is not installed: run `apt-get install coq libcoq-stdlib libcoq-hammer "
@@ -52,7 +53,7 @@ class Reply:
     @property
     def text(self) -> str:
         """The output without info/warning blocks, as goals are parsed from it."""
-        return _TAGGED.sub("", self.output).replace("\r\n", "\n")
+        return _without_messages(self.output).replace("\r\n", "\n")
 
     @property
     def error(self) -> str:
@@ -60,6 +61,29 @@ class Reply:
         text = self.text
         at = text.find("Error:")
         return (text[at:] if at >= 0 else text).strip()
+
+
+def _without_messages(output: str) -> str:
+    """``output`` without its ``<infomsg>``/``<warning>`` blocks, in one pass.
+
+    (The regular expression ``<(infomsg|warning)>.*?</\\1>`` does the same but
+    rescans the rest of the output for every opening tag that is never closed:
+    quadratic in an error message that echoes a long tactic.)
+    """
+    kept: list[str] = []
+    unclosed: set[str] = set()
+    keep_from = i = 0
+    while (opening := _MESSAGE_OPENING.search(output, i)) is not None:
+        tag = opening.group(1)
+        close = -1 if tag in unclosed else output.find(f"</{tag}>", opening.end())
+        if close < 0:
+            unclosed.add(tag)  # no closing tag after this one: none after later ones either
+            i = opening.start() + 1
+            continue
+        kept.append(output[keep_from : opening.start()])
+        keep_from = i = close + len(tag) + 3
+    kept.append(output[keep_from:])
+    return "".join(kept)
 
 
 class CoqtopSession:
@@ -106,6 +130,7 @@ class CoqtopSession:
             cwd=self._workdir.name,  # lia/nia/nra write their caches into the working directory
         )
         process.delaybeforesend = None
+        _verbatim_input(process.child_fd)
         self._process = process
         self._expect_prompt(timeout)
 
@@ -147,3 +172,19 @@ class CoqtopSession:
             finally:
                 self._process.close(force=True)
             self._process = None
+
+
+def _verbatim_input(fd: int) -> None:
+    """Make the terminal pass every byte of a sentence to coqtop unchanged.
+
+    In its default (canonical) mode a terminal edits what it is sent before coqtop
+    reads it: it keeps at most 4095 bytes of a line (a longer sentence reached
+    coqtop cut short, so coqtop waited for the rest until the timeout), erases on
+    DEL and ^U, signals on ^C, and stops all output on ^S. Coq must see exactly the
+    tactic the search records, however long and whatever it holds.
+    """
+    attributes = termios.tcgetattr(fd)
+    attributes[0] &= ~(termios.ICRNL | termios.IXON | termios.IXOFF)  # input flags
+    attributes[3] &= ~(termios.ICANON | termios.ISIG | termios.IEXTEN)  # local flags
+    attributes[6][termios.VMIN], attributes[6][termios.VTIME] = 1, 0
+    termios.tcsetattr(fd, termios.TCSANOW, attributes)
