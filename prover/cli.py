@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     srch.add_argument("--samples", type=int, default=search_defaults.samples, help="tactics requested per expansion (default: %(default)s)")
     srch.add_argument("--max-depth", type=int, default=search_defaults.max_depth, help="longest proof, in tactics (default: %(default)s)")
     srch.add_argument("--time-limit", type=float, default=search_defaults.time_limit, help="wall-clock seconds per theorem (default: %(default)s)")
+    srch.add_argument("--max-tactic-chars", type=int, default=search_defaults.max_tactic_chars, help="longest tactic, in characters, sent to the prover; a longer one is a failed step (default: %(default)s)")
     srch.add_argument("--tactic-timeout", type=float, default=5.0, help="seconds one tactic may run before the prover is restarted (default: %(default)s)")
     gen = parser.add_argument_group("generator")
     gen.add_argument("--generator", default="portfolio", choices=GENERATORS, help="tactic source when no --model is given (default: %(default)s)")
@@ -93,7 +94,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         out=args.out,
         graphs_dir=args.graphs_dir,
         retry_errors=args.retry_errors,
-        search=SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit),
+        search=SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit,
+                            max_tactic_chars=args.max_tactic_chars),
         generator=GeneratorConfig(name=args.generator, tactics=args.tactics, model=args.model, engine=args.engine, options=options),
         env_options={"timeout": args.tactic_timeout},
     )
