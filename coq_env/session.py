@@ -12,11 +12,14 @@ contract for a tool meant to outlive one Coq version.
 
 from __future__ import annotations
 
+import os
 import re
+import select
 import shlex
 import shutil
 import tempfile
 import termios
+import time
 from dataclasses import dataclass
 
 import pexpect
@@ -140,8 +143,9 @@ class CoqtopSession:
             raise ProverCrashError("coqtop is not running")
         assert self._process is not None
         before = self.state
-        self._process.sendline(sentence)
-        output, name = self._expect_prompt(timeout)
+        deadline = time.monotonic() + timeout
+        self._write((sentence + "\n").encode("utf-8", "replace"), deadline)
+        output, name = self._expect_prompt(max(deadline - time.monotonic(), 0.0))
         return Reply(output, before, self.state, name)
 
     def back_to(self, state: int, timeout: float) -> None:
@@ -149,6 +153,30 @@ class CoqtopSession:
         reply = self.run(f"BackTo {state}.", timeout)
         if self.state != state:
             raise ProverCrashError(f"BackTo {state} failed: {reply.error}")
+
+    def _write(self, data: bytes, deadline: float) -> None:
+        """Write ``data`` to coqtop by ``deadline``, or kill it and raise :class:`SentenceTimeout`.
+
+        A write only waits while coqtop does not read, e.g. when it took the start of a long
+        line as a sentence of its own and is still running it.
+        """
+        assert self._process is not None
+        fd = self._process.child_fd
+        pending = memoryview(data)
+        os.set_blocking(fd, False)
+        try:
+            while pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+                    self.kill()
+                    raise SentenceTimeout("coqtop stopped reading the sentence")
+                try:
+                    pending = pending[os.write(fd, pending):]
+                except BlockingIOError:
+                    continue
+        finally:
+            if self._process is not None:
+                os.set_blocking(fd, True)
 
     def _expect_prompt(self, timeout: float) -> tuple[str, str]:
         assert self._process is not None

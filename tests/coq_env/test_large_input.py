@@ -7,8 +7,8 @@ import pytest
 
 from coq_env.goals import parse_display
 from coq_env.session import Reply
-from prover.env import Progress, TacticError
-from tests.conftest import coq_problem, requires_coq
+from prover.env import Progress, TacticError, Timeout
+from tests.conftest import LOOP, coq_problem, requires_coq
 
 CONJ = coq_problem("conj", "Theorem conj : forall (n : nat) (x : R), (n + 0 = n)%nat /\\ x + 0 = x.")
 
@@ -37,6 +37,18 @@ def test_control_characters_reach_coq_unedited(coq_env, tactic):
     result = coq_env.step(root.id, tactic)
     assert isinstance(result, TacticError) and "Lexer" in result.message, result
     assert coq_env.restarts == 0
+    assert isinstance(coq_env.step(root.id, "intros"), Progress)
+
+
+@requires_coq
+@pytest.mark.timeout(60)
+def test_a_long_line_that_coqtop_stops_reading_cannot_block_the_step(coq_env):
+    # Coq reads strings inside comments and the splitter does not, so Coq ends the comment at the
+    # first "*)" and runs LOOP as a sentence of its own while 140 kB of the line are still unsent:
+    # a plain blocking write then waited for coqtop forever.
+    root = coq_env.open(CONJ)
+    result = coq_env.step(root.id, f'(* " (* " *) {LOOP}. ' + "idtac; " * 20_000 + "*) intros")
+    assert isinstance(result, Timeout) and coq_env.restarts == 1
     assert isinstance(coq_env.step(root.id, "intros"), Progress)
 
 
