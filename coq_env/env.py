@@ -13,10 +13,11 @@ replay, so the search goes on.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 
-from coq_env.goals import GoalDisplay, parse_display, parse_goal, parse_target_only
+from coq_env.goals import GoalDisplay, parse_display, parse_goal
 from coq_env.sentences import SentenceError, split_sentences, tactic_sentences, theorem_name
 from coq_env.session import CoqtopSession, Reply, SentenceTimeout
 from coq_env.verify import CoqVerifier
@@ -35,6 +36,9 @@ from prover.env import (
     UnknownStateError,
     Verdict,
 )
+
+#: How coqtop starts an error message (goal lines are indented).
+_COQ_ERROR = re.compile(r"^Error:", re.M)
 
 #: Goals past this many are shown by target only (``Show i`` costs a round trip each).
 MAX_FULL_GOALS = 8
@@ -156,11 +160,15 @@ class CoqEnv(ProofEnv):
         coq_state = self.session.state
         shown = self.session.run("Show.", self.timeout)
         display = parse_display(shown.output)
+        if _COQ_ERROR.search(shown.text):
+            # e.g. a stack overflow while printing a huge term: the state exists but cannot be read.
+            self.session.back_to(start, self.timeout)
+            return TacticError(f"the goals after the tactic could not be shown: {shown.error}")
         if display.status in ("given_up", "shelved"):
             self.session.back_to(start, self.timeout)
             return TacticError(f"the tactic left {display.status.replace('_', ' ')} goals")
         new_id = self._new_id()
-        state = self._state_from(new_id, display, shown.text)
+        state = self._state_from(new_id, display)
         self._nodes[new_id] = _Node(state_id, tuple(sentences), state, node.depth + 1)
         self._path = self._path[: self._path_index(state_id) + 1] + [(new_id, coq_state)]
         return Proved(state) if display.status == "proved" else Progress(state)
@@ -263,9 +271,9 @@ class CoqEnv(ProofEnv):
 
     def _read_state(self, state_id: int) -> State:
         reply = self.session.run("Show.", self.timeout)
-        return self._state_from(state_id, parse_display(reply.output), reply.text)
+        return self._state_from(state_id, parse_display(reply.output))
 
-    def _state_from(self, state_id: int, display: GoalDisplay, text: str) -> State:
+    def _state_from(self, state_id: int, display: GoalDisplay) -> State:
         goals: list[Goal] = []
         if display.first is not None:
             goals.append(display.first)
@@ -276,7 +284,7 @@ class CoqEnv(ProofEnv):
                 if goal is not None:
                     goals.append(goal)
                     continue
-            goals.append(Goal((), parse_target_only(text, index)))
+            goals.append(Goal((), display.targets.get(index, "")))
         return State(state_id, tuple(goals))
 
     def _new_id(self) -> int:

@@ -19,22 +19,30 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prover.env import Goal
 
 _ANCHOR = re.compile(r"^(?:(\d+) goals? \(ID \d+\)|(No more goals)|(This subproof is complete))", re.M)
-_RULE = re.compile(r"^\s*={4,}\s*$", re.M)
+_RULE = re.compile(r"^[^\S\n]*={4,}\s*$", re.M)
+_TARGET_HEADER = re.compile(r"^[^\S\n]*goal (\d+) \(ID \d+\) is:\n", re.M)
+#: A target ends at a blank line, the next goal's header, or the end of the display.
+_TARGET_END = re.compile(r"\n[^\S\n]*(?:\n|goal \d+ \(ID)")
 _TAG = re.compile(r"</?(?:infomsg|warning)>")
 
 
 @dataclass(frozen=True)
 class GoalDisplay:
-    """What one coqtop reply says about the proof: goal count, the full first goal, and status."""
+    """What one coqtop reply says about the proof: goal count, the full first goal, and status.
+
+    ``targets`` maps ``i`` to the target of goal ``i`` (from 2 on), which coqtop prints without
+    its hypotheses.
+    """
 
     count: int
     first: Goal | None
     status: str  # "open", "proved", "unfocused", "shelved", "given_up"
+    targets: dict[int, str] = field(default_factory=dict)
 
 
 def parse_display(output: str) -> GoalDisplay:
@@ -54,7 +62,8 @@ def parse_display(output: str) -> GoalDisplay:
         return GoalDisplay(0, None, status)
     if last.group(3):
         return GoalDisplay(0, None, "unfocused")
-    return GoalDisplay(int(last.group(1)), parse_goal(text[last.end():]), "open")
+    display = text[last.end():]
+    return GoalDisplay(int(last.group(1)), parse_goal(display), "open", parse_targets(display))
 
 
 def parse_goal(text: str) -> Goal | None:
@@ -75,18 +84,22 @@ def parse_goal(text: str) -> Goal | None:
     return Goal(tuple(hypotheses), textwrap.dedent("\n".join(target)).strip())
 
 
-def parse_target_only(text: str, index: int) -> str:
-    """The target of goal ``index`` (1-based) from the ``goal i (ID n) is:`` lines."""
-    match = re.search(rf"^\s*goal {index} \(ID \d+\) is:\n(.*?)(?=\n\s*\n|\n\s*goal \d+ \(ID|\Z)", text, re.M | re.S)
-    return textwrap.dedent(match.group(1)).strip() if match else ""
+def parse_targets(text: str) -> dict[int, str]:
+    """The target of every goal ``i`` printed as ``goal i (ID n) is:``, in one pass over ``text``."""
+    targets: dict[int, str] = {}
+    for header in _TARGET_HEADER.finditer(text):
+        end = _TARGET_END.search(text, header.end())
+        body = text[header.end() : end.start() if end else len(text)]
+        targets.setdefault(int(header.group(1)), textwrap.dedent(body).strip())
+    return targets
 
 
 def _group_hypotheses(lines: list[str]) -> list[str]:
     """Join continuation lines (indented) to the hypothesis line they continue."""
-    grouped: list[str] = []
+    grouped: list[list[str]] = []
     for line in lines:
         if grouped and line[:1].isspace():
-            grouped[-1] += "\n" + line
+            grouped[-1].append(line)
         elif line.strip():
-            grouped.append(line.rstrip())
-    return grouped
+            grouped.append([line.rstrip()])
+    return ["\n".join(group) for group in grouped]

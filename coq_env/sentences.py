@@ -17,6 +17,10 @@ class SentenceError(ValueError):
 
 
 _BULLET = re.compile(r"(-+|\++|\*+|\{|\})")
+_COMMENT_DELIMITER = re.compile(r"\(\*|\*\)")
+#: What can change the splitter's state inside a sentence: a comment, a string, a period before whitespace.
+_CODE_EVENT = re.compile(r'\(\*|"|\.(?=\s|\Z)')
+_SPACE = re.compile(r"\s*")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -25,83 +29,108 @@ def split_sentences(text: str) -> list[str]:
     Raises :class:`SentenceError` for an unclosed comment or string. A trailing
     fragment without a final period is returned as its own (incomplete) item;
     callers decide whether to complete it (see :func:`tactic_sentences`).
+
+    One pass, linear in the length of ``text``: regular expressions jump from one
+    place that matters (a comment or string delimiter, a period before whitespace,
+    the first code of a sentence) to the next.
     """
     sentences: list[str] = []
-    start = 0
-    i = 0
     n = len(text)
-    depth = 0  # comment nesting
-    in_string = False
-    while i < n:
-        ch = text[i]
-        if in_string:
-            if ch == '"':
-                if i + 1 < n and text[i + 1] == '"':
-                    i += 2
-                    continue
-                in_string = False
-            i += 1
-            continue
-        if text.startswith("(*", i):
-            depth += 1
-            i += 2
-            continue
-        if depth:
-            if text.startswith("*)", i):
-                depth -= 1
-                i += 2
-            else:
-                i += 1
-            continue
-        if ch == '"':
-            in_string = True
-            i += 1
-            continue
-        pending = text[start:i]
-        if not _strip_comments(pending).strip():
+    start = i = 0
+    blank = True  # only whitespace and comments since ``start``
+    while True:
+        if blank:
+            i = _SPACE.match(text, i).end()
+            if i == n:
+                break
+            if text.startswith("(*", i):
+                i = _comment_end(text, i + 2)
+                continue
             # At the start of a sentence a bullet or brace is a sentence by itself.
             bullet = _BULLET.match(text, i)
             if bullet:
                 sentences.append(bullet.group(0))
                 i = start = bullet.end()
                 continue
-        if ch == "." and (i + 1 == n or text[i + 1].isspace()):
-            if i > 0 and text[i - 1] == "." :
-                i += 1  # ".." is not a sentence end
+            if _is_sentence_end(text, i):
+                start = i = i + 1  # a period with nothing before it is no sentence
                 continue
-            sentence = text[start : i + 1].strip()
-            if _strip_comments(sentence).strip() != ".":
-                sentences.append(sentence)
+            blank = False
+            if text[i] != '"':
+                i += 1
+                continue
+        else:
+            event = _CODE_EVENT.search(text, i)
+            if event is None:
+                break
+            i = event.start()
+        if text.startswith("(*", i):
+            i = _comment_end(text, i + 2)
+        elif text[i] == '"':
+            i = _string_end(text, i + 1)
+        elif text[i - 1] == ".":
+            i += 1  # ".." is not a sentence end
+        else:
+            sentences.append(text[start : i + 1].strip())
             start = i = i + 1
-            continue
-        i += 1
-    if depth:
-        raise SentenceError("unclosed comment")
-    if in_string:
-        raise SentenceError("unclosed string")
-    rest = text[start:].strip()
-    if _strip_comments(rest).strip():
-        sentences.append(rest)
+            blank = True
+    if not blank:
+        sentences.append(text[start:].strip())
     return sentences
 
 
+def _is_sentence_end(text: str, i: int) -> bool:
+    """Whether the character at ``i`` (outside comments and strings) ends a sentence."""
+    return (
+        text[i] == "."
+        and (i + 1 == len(text) or text[i + 1].isspace())
+        and not (i > 0 and text[i - 1] == ".")
+    )
+
+
+def _comment_end(text: str, i: int) -> int:
+    """Where the comment opened just before ``i`` ends (comments nest)."""
+    end = _comment_end_or_none(text, i)
+    if end is None:
+        raise SentenceError("unclosed comment")
+    return end
+
+
+def _comment_end_or_none(text: str, i: int) -> int | None:
+    depth = 1
+    for delimiter in _COMMENT_DELIMITER.finditer(text, i):
+        depth += 1 if delimiter.group() == "(*" else -1
+        if depth == 0:
+            return delimiter.end()
+    return None
+
+
+def _string_end(text: str, i: int) -> int:
+    """Where the string opened just before ``i`` ends (``""`` inside is an escaped quote)."""
+    while True:
+        quote = text.find('"', i)
+        if quote < 0:
+            raise SentenceError("unclosed string")
+        if not text.startswith('""', quote):
+            return quote + 1
+        i = quote + 2
+
+
 def _strip_comments(text: str) -> str:
-    """``text`` without its (possibly nested) comments; strings are left alone."""
-    out: list[str] = []
-    depth = 0
+    """``text`` without its (possibly nested) comments; strings are left alone.
+
+    An unclosed comment runs to the end of ``text``.
+    """
+    kept: list[str] = []
     i = 0
-    while i < len(text):
-        if text.startswith("(*", i):
-            depth += 1
-            i += 2
-        elif depth and text.startswith("*)", i):
-            depth -= 1
-            i += 2
-        else:
-            if not depth:
-                out.append(text[i])
-            i += 1
-    return "".join(out)
+    while (opening := text.find("(*", i)) >= 0:
+        kept.append(text[i:opening])
+        end = _comment_end_or_none(text, opening + 2)
+        if end is None:
+            return "".join(kept)
+        i = end
+    kept.append(text[i:])
+    return "".join(kept)
 
 
 #: Tactics that close a goal without proving it.

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shlex
 import signal
 import tempfile
+import termios
+import time
 from dataclasses import dataclass
 
 import pexpect
@@ -25,7 +28,7 @@ from coq_env.processes import clean_stale_workdirs_once, owned_workdir, require_
 from prover.env import ProverCrashError
 
 PROMPT = re.compile(r"<prompt>(.*?) < (\d+) \|(.*?)\| (\d+) < </prompt>")
-_TAGGED = re.compile(r"<(infomsg|warning)>.*?</\1>", re.S)
+_MESSAGE_OPENING = re.compile(r"<(infomsg|warning)>")
 
 class SentenceTimeout(Exception):
     """A sentence ran past its limit; the process was killed."""
@@ -48,7 +51,7 @@ class Reply:
     @property
     def text(self) -> str:
         """The output without info/warning blocks, as goals are parsed from it."""
-        return _TAGGED.sub("", self.output).replace("\r\n", "\n")
+        return _without_messages(self.output).replace("\r\n", "\n")
 
     @property
     def error(self) -> str:
@@ -56,6 +59,29 @@ class Reply:
         text = self.text
         at = text.find("Error:")
         return (text[at:] if at >= 0 else text).strip()
+
+
+def _without_messages(output: str) -> str:
+    """``output`` without its ``<infomsg>``/``<warning>`` blocks, in one pass.
+
+    (The regular expression ``<(infomsg|warning)>.*?</\\1>`` does the same but
+    rescans the rest of the output for every opening tag that is never closed:
+    quadratic in an error message that echoes a long tactic.)
+    """
+    kept: list[str] = []
+    unclosed: set[str] = set()
+    keep_from = i = 0
+    while (opening := _MESSAGE_OPENING.search(output, i)) is not None:
+        tag = opening.group(1)
+        close = -1 if tag in unclosed else output.find(f"</{tag}>", opening.end())
+        if close < 0:
+            unclosed.add(tag)  # no closing tag after this one: none after later ones either
+            i = opening.start() + 1
+            continue
+        kept.append(output[keep_from : opening.start()])
+        keep_from = i = close + len(tag) + 3
+    kept.append(output[keep_from:])
+    return "".join(kept)
 
 
 class CoqtopSession:
@@ -109,6 +135,7 @@ class CoqtopSession:
             cwd=self._workdir.name,  # lia/nia/nra write their caches into the working directory
         )
         process.delaybeforesend = None
+        _verbatim_input(process.child_fd)
         self._process = process
         self._expect_prompt(timeout)
 
@@ -118,8 +145,9 @@ class CoqtopSession:
             raise ProverCrashError("coqtop was stopped" if self.interrupted else "coqtop is not running")
         assert self._process is not None
         before = self.state
-        self._process.sendline(sentence)
-        output, name = self._expect_prompt(timeout)
+        deadline = time.monotonic() + timeout
+        self._write((sentence + "\n").encode("utf-8", "replace"), deadline)
+        output, name = self._expect_prompt(max(deadline - time.monotonic(), 0.0))
         return Reply(output, before, self.state, name)
 
     def back_to(self, state: int, timeout: float) -> None:
@@ -127,6 +155,30 @@ class CoqtopSession:
         reply = self.run(f"BackTo {state}.", timeout)
         if self.state != state:
             raise ProverCrashError(f"BackTo {state} failed: {reply.error}")
+
+    def _write(self, data: bytes, deadline: float) -> None:
+        """Write ``data`` to coqtop by ``deadline``, or kill it and raise :class:`SentenceTimeout`.
+
+        A write only waits while coqtop does not read, e.g. when it took the start of a long
+        line as a sentence of its own and is still running it.
+        """
+        assert self._process is not None
+        fd = self._process.child_fd
+        pending = memoryview(data)
+        os.set_blocking(fd, False)
+        try:
+            while pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+                    self.kill()
+                    raise SentenceTimeout("coqtop stopped reading the sentence")
+                try:
+                    pending = pending[os.write(fd, pending):]
+                except BlockingIOError:
+                    continue
+        finally:
+            if self._process is not None:
+                os.set_blocking(fd, True)
 
     def _expect_prompt(self, timeout: float) -> tuple[str, str]:
         assert self._process is not None
@@ -171,3 +223,18 @@ class CoqtopSession:
         if self._workdir is not None:
             self._workdir.cleanup()
             self._workdir = None
+
+def _verbatim_input(fd: int) -> None:
+    """Make the terminal pass every byte of a sentence to coqtop unchanged.
+
+    In its default (canonical) mode a terminal edits what it is sent before coqtop
+    reads it: it keeps at most 4095 bytes of a line (a longer sentence reached
+    coqtop cut short, so coqtop waited for the rest until the timeout), erases on
+    DEL and ^U, signals on ^C, and stops all output on ^S. Coq must see exactly the
+    tactic the search records, however long and whatever it holds.
+    """
+    attributes = termios.tcgetattr(fd)
+    attributes[0] &= ~(termios.ICRNL | termios.IXON | termios.IXOFF)  # input flags
+    attributes[3] &= ~(termios.ICANON | termios.ISIG | termios.IEXTEN)  # local flags
+    attributes[6][termios.VMIN], attributes[6][termios.VTIME] = 1, 0
+    termios.tcsetattr(fd, termios.TCSANOW, attributes)

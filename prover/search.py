@@ -29,7 +29,7 @@ from typing import Callable
 
 import networkx as nx
 
-from prover.env import Problem, ProofEnv, Progress, Proved, TacticError, Timeout, Verdict
+from prover.env import Problem, ProofEnv, Progress, Proved, StepResult, TacticError, Timeout, Verdict
 from prover.generators.base import TacticGenerator
 
 
@@ -41,6 +41,8 @@ class SearchConfig:
     samples: int = 16  #: tactics requested per expansion
     max_depth: int = 32  #: tactics on a path, at most
     time_limit: float = 120.0  #: wall-clock seconds per theorem
+    #: longest tactic, in characters, sent to the prover; a longer one is a failed step
+    max_tactic_chars: int = 4096
 
 
 class NodeStatus(str, Enum):
@@ -96,6 +98,9 @@ class SearchResult:
 
 Acceptor = Callable[[list[str]], Verdict]
 
+#: How much of a failed tactic and of its error message a node keeps.
+_KEPT_CHARS = 200
+
 
 def search(
     problem: Problem,
@@ -146,9 +151,9 @@ def search(
             if time.monotonic() - started > config.time_limit:
                 return finish(StopReason.TIME_LIMIT)
             steps += 1
-            result = env.step(node, suggestion.tactic)
+            result = _step(env, node, suggestion.tactic, config.max_tactic_chars)
             if isinstance(result, (TacticError, Timeout)):
-                attrs["failures"] = attrs.get("failures", 0) + 1
+                _record_failure(attrs, suggestion.tactic, result)
                 continue
             score = -neg_score + suggestion.logprob
             state = result.state
@@ -175,6 +180,20 @@ def search(
                 graph.nodes[child]["status"] = NodeStatus.REJECTED
                 rejected += 1
     return finish(StopReason.EXHAUSTED)
+
+
+def _step(env: ProofEnv, node: int, tactic: str, max_chars: int) -> StepResult:
+    """``env.step``, unless the tactic is too long to send: then a failed step, at once."""
+    if len(tactic) > max_chars:
+        return TacticError(f"tactic of {len(tactic):,} characters is over the limit of {max_chars:,} (max_tactic_chars)")
+    return env.step(node, tactic)
+
+
+def _record_failure(attrs: dict, tactic: str, result: TacticError | Timeout) -> None:
+    """Count a failed step on its node and keep why it failed (the tactic's start and the message)."""
+    attrs["failures"] = attrs.get("failures", 0) + 1
+    reason = result.message if isinstance(result, TacticError) else f"timed out after {result.seconds:g} s"
+    attrs.setdefault("errors", []).append({"tactic": tactic[:_KEPT_CHARS], "error": reason[:_KEPT_CHARS]})
 
 
 def _path(graph: nx.DiGraph, root: int, node: int) -> tuple[list[str], list[float]]:

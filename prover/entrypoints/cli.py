@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     srch.add_argument("--samples", type=int, default=search_defaults.samples, help="tactics requested per expansion (default: %(default)s)")
     srch.add_argument("--max-depth", type=int, default=search_defaults.max_depth, help="longest proof, in tactics (default: %(default)s)")
     srch.add_argument("--time-limit", type=float, default=search_defaults.time_limit, help="wall-clock seconds per theorem (default: %(default)s)")
+    srch.add_argument("--max-tactic-chars", type=int, default=search_defaults.max_tactic_chars, help="longest tactic, in characters, sent to the prover; a longer one is a failed step (default: %(default)s)")
     srch.add_argument("--tactic-timeout", type=float, default=None, help=f"seconds one tactic may run before the prover is restarted (default: the backend's own: {_backend_timeouts()})")
     gen = parser.add_argument_group("generator")
     gen.add_argument("--generator", default="portfolio", choices=GENERATORS, help="tactic source when no --model is given (default: %(default)s)")
@@ -86,7 +87,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         graphs_dir=args.graphs_dir,
         retry_errors=args.retry_errors,
         allow_config_change=args.allow_config_change,
-        search=SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit),
+        search=SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit,
+                            max_tactic_chars=args.max_tactic_chars),
         generator=GeneratorConfig(name=args.generator, tactics=args.tactics, model=model_config_from_args(args)),
         env_options={} if args.tactic_timeout is None else {"timeout": args.tactic_timeout},
     )

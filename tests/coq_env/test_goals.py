@@ -1,4 +1,4 @@
-from coq_env.goals import parse_display, parse_target_only
+from coq_env.goals import parse_display, parse_targets
 
 TWO_GOALS = (
     "2 goals (ID 7)\r\n  \r\n  x, y : R\r\n  H : x < y\r\n  H1 : forall z : R,\r\n       z > 0\r\n"
@@ -11,7 +11,7 @@ def test_first_goal_is_structured_and_continuations_join():
     assert display.count == 2 and display.status == "open"
     assert display.first.hypotheses == ("x, y : R", "H : x < y", "H1 : forall z : R,\n     z > 0")
     assert display.first.target == "x + 1 < y + 1"
-    assert parse_target_only(TWO_GOALS.replace("\r\n", "\n"), 2) == "0 = 0"
+    assert parse_targets(TWO_GOALS.replace("\r\n", "\n")) == {2: "0 = 0"} == display.targets
 
 
 def test_the_last_display_wins_after_backto():

@@ -84,7 +84,7 @@ def test_unknown_problem_name_is_a_clean_error(tmp_path, capsys):
 
 @pytest.mark.parametrize("option, value", [
     ("--budget", "0"), ("--budget", "-1"), ("--samples", "0"), ("--workers", "0"), ("--time-limit", "-5"),
-    ("--limit", "-1"), ("--tactic-timeout", "0"), ("--max-depth", "0"), ("--time-limit", "nan"),
+    ("--limit", "-1"), ("--tactic-timeout", "0"), ("--max-depth", "0"), ("--time-limit", "nan"), ("--max-tactic-chars", "0"),
 ])
 def test_impossible_numbers_are_refused_before_any_work(tmp_path, capsys, option, value):
     out = tmp_path / "r.jsonl"
