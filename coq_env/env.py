@@ -72,7 +72,7 @@ class CoqEnv(ProofEnv):
     data_package = "coq_env.data"
     statement_field = "coq"
     prompt_name = "coq"
-    default_timeout = 10.0
+    default_timeout = 5.0  # what the measured miniF2F runs used (docs/benchmarks.md)
 
     def __init__(
         self,

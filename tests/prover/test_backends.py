@@ -15,7 +15,7 @@ from prover.run_config import fingerprint
 from tests.conftest import requires_coq
 
 FACTS = {  # backend: (statement field, prompt, default tactic timeout)
-    "coq": ("coq", "coq", 10.0),
+    "coq": ("coq", "coq", 5.0),
     "lean": ("lean4", "lean", 60.0),
     "leandojo": ("lean4", "lean", 60.0),
 }
@@ -52,7 +52,7 @@ def test_the_tactic_timeout_is_the_backends_unless_given():
         assert env.timeout == 3.0
     assert fingerprint(config("--backend", "lean"))["env_options"] == {"timeout": 60.0}
     assert fingerprint(config("--backend", "lean", "--tactic-timeout", "7"))["env_options"] == {"timeout": 7.0}
-    assert "coq 10 s, lean 60 s, leandojo 60 s" in " ".join(build_parser().format_help().split())
+    assert "coq 5 s, lean 60 s, leandojo 60 s" in " ".join(build_parser().format_help().split())
 
 
 @pytest.mark.skipif(find_spec("lean_dojo") is not None, reason="lean-dojo is installed: the run would start")
