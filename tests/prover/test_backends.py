@@ -47,7 +47,7 @@ def config(*argv: str):
 def test_the_tactic_timeout_is_the_backends_unless_given():
     assert config().env_options == {}
     with make_env("coq", **config().env_options) as env:
-        assert env.timeout == 10.0
+        assert env.timeout == backend_class("coq").default_timeout == 5.0
     with make_env("coq", **config("--tactic-timeout", "3").env_options) as env:
         assert env.timeout == 3.0
     assert fingerprint(config("--backend", "lean"))["env_options"] == {"timeout": 60.0}
