@@ -85,3 +85,18 @@ def test_schedulers_started_and_stopped_one_after_another_share_the_engine(watch
         assert [s.text for s in scheduler.sample(COQ.render(GOALS[0]), 3)] == expected
         scheduler.close(close_engine=False)
     assert set(threads) == {engine.device_thread.ident}
+
+
+def test_the_device_thread_ends_when_its_engine_is_dropped(tiny_engine) -> None:
+    import gc
+
+    from prover.engines.hf.config import HFEngineConfig
+    from prover.engines.hf.engine import HFEngine
+
+    engine = HFEngine(tiny_engine.model, tiny_engine.tokenizer, HFEngineConfig(device="cpu", seed=0))
+    engine.sample([Request(COQ.render(GOALS[0]), 1)], GREEDY)
+    thread = next(t for t in threading.enumerate() if t.ident == engine.device_thread.ident)
+    del engine
+    gc.collect()
+    thread.join(timeout=10)
+    assert not thread.is_alive()

@@ -66,3 +66,4 @@ class DeviceThread:
                 future.set_result(function(*args, **kwargs))
             except BaseException as error:  # noqa: BLE001 - the caller gets it; the thread lives on
                 future.set_exception(error)
+            del item, future, function, args, kwargs  # hold no call (and no engine) while idle

@@ -101,7 +101,9 @@ class HFEngine(Engine):
         self.oom_splits = 0
         #: KV of the prefix (few-shot examples) that prompts share, kept across calls.
         self.prefix_cache = PrefixCache(config.prefix_cache_config)
-        self.device_thread = DeviceThread("hf-engine", initializer=self._bind_device if on_cuda else None)
+        # Neither the thread nor its initializer may refer to the engine: the thread ends when the engine goes.
+        bind = partial(torch.cuda.set_device, self.device) if on_cuda else None
+        self.device_thread = DeviceThread("hf-engine", initializer=bind)
         weakref.finalize(self, self.device_thread.stop)
 
     @classmethod
@@ -143,9 +145,6 @@ class HFEngine(Engine):
         self.device_thread.call(self._free_memory)
 
     # -- on the device thread -----------------------------------------------------------
-
-    def _bind_device(self) -> None:
-        torch.cuda.set_device(self.device)
 
     def _sample_on_device(self, requests: list[Request], params: SamplingParams) -> list[list[Sample]]:
         with torch.inference_mode():
