@@ -142,11 +142,11 @@ def test_a_results_file_of_another_configuration_is_refused_unless_allowed(tmp_p
     assert run_easy(tmp_path, "--budget", "20") == 2
     assert "search.budget: 1 in the file, 20 now" in one_error_line(capsys)
     assert run_easy(tmp_path, "--budget", "1", "--tactic-timeout", "3") == 2
-    assert "env_options.timeout: 10.0 in the file, 3.0 now" in one_error_line(capsys)
+    assert "env_options.timeout: 5.0 in the file, 3.0 now" in one_error_line(capsys)
     assert run_easy(tmp_path, "--budget", "1", "--workers", "2", "--limit", "1") == 0  # speed is not configuration
     assert run_easy(tmp_path, "--budget", "20", "--allow-config-change") == 0
     [record] = read(tmp_path / "r.jsonl")  # every record says how it was made
-    assert record["config"]["search"]["budget"] == 1 and record["config"]["env_options"] == {"timeout": 10.0}
+    assert record["config"]["search"]["budget"] == 1 and record["config"]["env_options"] == {"timeout": 5.0}
     assert record["config"]["generator"]["name"] == "portfolio"
 
 
