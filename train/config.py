@@ -80,7 +80,7 @@ class TrainConfig:
     """How long and how big: optimizer steps, the global batch in tokens, the micro-batch per process."""
 
     steps: int = 48_000
-    global_batch_tokens: int = 4 * 2**20
+    global_batch_tokens: int = 4 * 2**20  #: rounded down to whole sequences; a multiple of processes x micro-batch
     micro_batch_size: int = 1
     seed: int = 0
     out_dir: str = "runs/train"
@@ -111,6 +111,7 @@ class LogConfig:
     every: int = 10
     tensorboard: bool = True
     progress: bool = True
+    peak_tflops: float = 0.0  #: per device, for MFU; 0: known cards' dense bf16 rate (H100/H200 989), else no MFU
 
 
 @dataclass
@@ -119,6 +120,15 @@ class DistributedConfig:
 
     strategy: str = "fsdp"
     backend: str = ""  #: default: nccl on CUDA, gloo on the CPU
+
+
+@dataclass
+class AblationConfig:
+    """Llemma's data-mixture study: one short run per weight set, held-out perplexity on ``data.held_out``."""
+
+    weight_sets: list[list[float]] = field(default_factory=list)  #: each: one weight per ``data.sources`` entry
+    steps: int = 100
+    eval_rows: int = 64
 
 
 @dataclass
@@ -133,6 +143,7 @@ class RunConfig:
     nan_guard: NanGuardConfig = field(default_factory=NanGuardConfig)
     log: LogConfig = field(default_factory=LogConfig)
     distributed: DistributedConfig = field(default_factory=DistributedConfig)
+    ablation: AblationConfig = field(default_factory=AblationConfig)
 
 
 def load_config(path: str | Path | None, overrides: list[str] = (), cls: type = RunConfig) -> Any:

@@ -4,6 +4,7 @@
     prove --benchmark minif2f --backend lean ...      # needs `prove setup lean`
     prove setup lean                                  # prepare a Lean workspace
     prove serve --model PATH                          # serve a model as /v1/completions
+    prove train pretrain CONFIG.toml                  # train the model (the train package)
 
 ``python -m prover`` is the same command. Exit status: 0 done, 1 the results
 file could not be written, 2 bad options, input or installation (before any
@@ -37,7 +38,7 @@ from prover.workers import RunInterrupted
 #: ``prove setup NAME`` -> "module:function(argv) -> int"
 SETUP_COMMANDS = {"lean": "lean_env.setup:main"}
 #: ``prove COMMAND ...`` other than a run -> "module:function(argv) -> int"
-SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main"}
+SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main", "train": "train.cli:main"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prove",
         description="Best-first proof search with a language model (or a tactic portfolio) over real proof assistants. "
-        "`prove setup lean` prepares the Lean backend; `prove serve --model PATH` serves a model as /v1/completions.",
+        "`prove setup lean` prepares the Lean backend; `prove serve --model PATH` serves a model as /v1/completions; "
+        "`prove train {pretrain,finetune,ablate-mixture,export} ...` trains one.",
     )
     run = parser.add_argument_group("run")
     run.add_argument("--benchmark", default=run_defaults.benchmark, help=f"problem set: {', '.join(BENCHMARKS)}, or a .jsonl file of problems in the same format (default: %(default)s)")

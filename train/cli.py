@@ -1,0 +1,70 @@
+"""``prove train``: continued pretraining, fine-tuning, the mixture ablation, and export.
+
+    prove train pretrain CONFIG.toml [--section.field VALUE ...]
+    prove train finetune CONFIG.toml [--section.field VALUE ...]
+    prove train ablate-mixture CONFIG.toml [--section.field VALUE ...]
+    prove train export CKPT --out DIR [--dtype bfloat16]
+
+Under ``torchrun`` (``torchrun --nproc_per_node 8 -m train pretrain CONFIG.toml``)
+every process runs the same command. A run resumes from the newest checkpoint
+in its ``train.out_dir``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+
+from train.config import load_config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``prove train`` parser; overrides (``--optim.lr 3e-4``) are taken apart from it."""
+    parser = argparse.ArgumentParser(prog="prove train", description="Train the prover model: the Llemma recipe at any scale.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("pretrain", "continued pretraining on a weighted mixture of text sources, packed into fixed-length sequences"),
+        ("finetune", "fine-tuning on prompt/completion pairs, the loss on the completion only"),
+        ("ablate-mixture", "short runs over several mixture weight sets, compared by held-out perplexity"),
+    ):
+        command = commands.add_parser(name, help=text, description=text + ". Any field: --section.field VALUE.")
+        command.add_argument("config", help="the run's TOML file (sections model, data, optim, train, checkpoint, ...)")
+    export = commands.add_parser("export", help="write a checkpoint in the Hugging Face format `prove --model DIR` loads")
+    export.add_argument("checkpoint", help="a run's checkpoints/step-N folder, or the run folder (its newest checkpoint)")
+    export.add_argument("--out", required=True, help="folder for the model and tokenizer")
+    export.add_argument("--dtype", default="bfloat16", help="dtype of the saved weights (default: %(default)s)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``prove train`` (and ``python -m train``)."""
+    args, overrides = build_parser().parse_known_args(sys.argv[1:] if argv is None else argv)
+    console = Console(stderr=True)
+    try:
+        if args.command == "export":
+            if overrides:
+                raise ValueError(f"unknown options for export: {' '.join(overrides)}")
+            from train.export import export
+
+            console.print(f"exported to {export(args.checkpoint, args.out, args.dtype)}", highlight=False)
+            return 0
+        config = load_config(args.config, overrides)
+        if args.command == "ablate-mixture":
+            from train.ablation import ablate_mixture
+
+            console.print(f"report: {ablate_mixture(config)}", highlight=False)
+            return 0
+        from train.trainer import Trainer
+
+        Trainer(config, mode=args.command).run()
+        return 0
+    except (ValueError, OSError, ImportError) as error:
+        console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
