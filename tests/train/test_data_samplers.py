@@ -1,8 +1,10 @@
-"""The samplers on the Coq stdlib: packing, held-out rows, the mixture's weights and seed, exact resume."""
+"""The samplers on the Coq stdlib: packing, held-out rows, the mixture's weights and seed, exact resume, fine-tuning rows."""
 
 from __future__ import annotations
 
 import io
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +13,11 @@ import pytest
 torch = pytest.importorskip("torch", reason="train/ needs torch (pip install torch==2.13.0)")
 
 from train.config import SourceConfig  # noqa: E402
-from train.data import MixtureSampler, held_out_batches  # noqa: E402
+from train.data import FinetuneSampler, MixtureSampler, held_out_batches  # noqa: E402
 
 THEORIES = Path("/usr/lib/ocaml/coq/theories")
 pytestmark = pytest.mark.skipif(not THEORIES.is_dir(), reason="the Coq stdlib sources are absent (apt-get install libcoq-stdlib)")
+LEMMA = re.compile(r"^((?:Lemma|Theorem) .*?\nProof\.\n)(.*?\n(?:Qed|Defined)\.)", re.MULTILINE | re.DOTALL)
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +145,83 @@ def test_a_state_from_other_sources_or_seq_len_is_refused(tokenizer) -> None:
         MixtureSampler(_sources({"Sorting": 1.0}), tokenizer, seq_len=64, seed=0).load_state_dict(state)
     with pytest.raises(ValueError, match="with seq_len 64 and sources"):
         MixtureSampler(_sources({"Bool": 1.0}), tokenizer, seq_len=32, seed=0).load_state_dict(state)
+
+
+def _pairs(*files: str) -> list[dict[str, str]]:
+    """Statement (with ``Proof.``) as the prompt, the proof script as the completion."""
+    text = "".join((THEORIES / f).read_text(encoding="utf-8") for f in files)
+    return [{"statement": m.group(1), "proof": m.group(2)} for m in LEMMA.finditer(text)]
+
+
+def _write(path: Path, pairs: list[dict[str, str]]) -> Path:
+    path.write_text("".join(json.dumps(p) + "\n" for p in pairs), encoding="utf-8")
+    return path
+
+
+def _source(path: Path, name: str = "lemmas", weight: float = 1.0) -> SourceConfig:
+    return SourceConfig(name=name, paths=[str(path)], prompt_field="statement", completion_field="proof", weight=weight)
+
+
+def test_only_the_completion_and_its_eos_are_scored(tokenizer, tmp_path: Path) -> None:
+    pairs = _pairs("Bool/Bool.v")[:24]
+    sampler = FinetuneSampler([_source(_write(tmp_path / "bool.jsonl", pairs))], tokenizer, seq_len=256, seed=0)
+    batch = sampler.next_batch(len(pairs))  # one file: the records in file order
+    assert batch.input_ids.shape == batch.labels.shape == batch.attention_mask.shape == (len(pairs), 256)
+    for row, pair in enumerate(pairs):
+        prompt = tokenizer(pair["statement"])["input_ids"]
+        target = tokenizer(pair["proof"], add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+        width = len(prompt) + len(target)
+        assert width <= 256
+        assert batch.input_ids[row, :width].tolist() == prompt + target
+        assert batch.labels[row].tolist() == [-100] * len(prompt) + target + [-100] * (256 - width)
+        assert batch.attention_mask[row].tolist() == [1] * width + [0] * (256 - width)
+        assert set(batch.input_ids[row, width:].tolist()) <= {tokenizer.pad_token_id}
+    assert batch.sources == ["lemmas"] * len(pairs) and sampler.drawn == {"lemmas": len(pairs)}
+
+
+def test_an_overlong_example_keeps_the_prompts_end_and_the_completions_start(tokenizer, tmp_path: Path) -> None:
+    statement, proof = (THEORIES / "Lists" / "List.v").read_text(encoding="utf-8"), "  auto.\nQed."
+    pairs = [{"statement": statement, "proof": proof}, {"statement": "Lemma x : True.\nProof.\n", "proof": statement}]
+    batch = FinetuneSampler([_source(_write(tmp_path / "long.jsonl", pairs))], tokenizer, seq_len=128, seed=0).next_batch(2)
+    assert bool((batch.attention_mask == 1).all())
+    prompt = tokenizer(statement)["input_ids"]
+    target = tokenizer(proof, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    assert batch.input_ids[0].tolist() == prompt[-(128 - len(target)) :] + target
+    assert batch.labels[0].tolist() == [-100] * (128 - len(target)) + target
+    short = tokenizer(pairs[1]["statement"])["input_ids"]
+    completion = tokenizer(statement, add_special_tokens=False)["input_ids"][: 128 - len(short)]
+    assert batch.input_ids[1].tolist() == short + completion
+    assert batch.labels[1].tolist() == [-100] * len(short) + completion
+
+
+def test_a_bad_line_is_an_error_naming_file_and_line(tokenizer, tmp_path: Path) -> None:
+    path = _write(tmp_path / "pairs.jsonl", _pairs("Bool/Bool.v")[:3])
+    path.write_text(path.read_text() + '{"statement": "Lemma y : True."}\n')
+    sampler = FinetuneSampler([_source(path)], tokenizer, seq_len=64, seed=0)
+    with pytest.raises(ValueError, match=f"^{path}:4: no field 'proof'"):
+        sampler.next_batch(4)
+
+
+def test_resume_is_exact_across_epochs(tokenizer, tmp_path: Path) -> None:
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    lemmas = _pairs("Lists/List.v")
+    for i in range(4):
+        _write(shards / f"{i}.jsonl", lemmas[i * 6 : i * 6 + 6])
+    bool_lemmas = _write(tmp_path / "bool.jsonl", _pairs("Bool/Bool.v")[:10])
+    sources = [_source(shards, "lists", 2.0), _source(bool_lemmas, "bool")]
+    sampler = FinetuneSampler(sources, tokenizer, seq_len=96, seed=7)
+    states, batches = [], []
+    for _ in range(12):
+        states.append(sampler.state_dict())
+        batches.append(sampler.next_batch(5))
+    epochs = [state["sources"]["lists"]["position"][0] for state in states]
+    assert epochs[-1] >= 1 and states[-1]["sources"]["bool"]["position"][0] >= 1
+    crossing = next(step for step in range(len(epochs) - 1) if epochs[step + 1] > epochs[step])
+    for step in (0, crossing, 7):
+        resumed = FinetuneSampler(sources, tokenizer, seq_len=96, seed=7)
+        resumed.load_state_dict(states[step])
+        for expected in batches[step : step + 5]:
+            got = resumed.next_batch(5)
+            assert all(torch.equal(getattr(got, f), getattr(expected, f)) for f in ("input_ids", "labels", "attention_mask"))
+            assert got.sources == expected.sources
