@@ -93,8 +93,8 @@ def test_fine_tuning_records_are_pairs_and_plain_files_are_refused(tmp_path: Pat
     config = SourceConfig(paths=[str(path)], prompt_field="goal", completion_field="tactic")
     assert list(Source(config, 0, pairs=True).records(0)) == [(0, ("x = x", "reflexivity."))]
     (tmp_path / "plain.txt").write_text("text")
-    with pytest.raises(ValueError, match="plain.txt is plain text, not prompt/completion records"):
-        list(Source(SourceConfig(name="ft", paths=[str(tmp_path / "plain.txt")]), 0, pairs=True).records(0))
+    with pytest.raises(ValueError, match="source 'ft': .*plain.txt is plain text, not prompt/completion records"):
+        Source(SourceConfig(name="ft", paths=[str(path), str(tmp_path / "plain.txt")]), 0, pairs=True)
 
 
 def test_sources_need_distinct_names_and_one_at_least(tmp_path: Path) -> None:

@@ -40,30 +40,31 @@ class Source:
         self.index = index
         self.name = config.name or f"source{index}"
         self.fields = (config.prompt_field, config.completion_field) if pairs else (config.text_field,)
+        self._dataset: Any = None
         if config.dataset:
-            _import("datasets", f"source {self.name!r} reads the Hugging Face dataset {config.dataset!r}")
+            self._datasets()  # fail now, not at the first read, when the library is missing
             self.files = [DATASET_FILE]
         else:
             self.files = list_files(config, self.name)
-        self._dataset: Any = None
+        plain = [f for f in self.files if _kind(f) == "text"]
+        if pairs and plain:
+            raise ValueError(f"source {self.name!r}: {plain[0]} is plain text, not prompt/completion records (use JSONL or parquet)")
 
     def records(self, file: int, start: int = 0) -> Iterator[tuple[int, Record]]:
         """``(index, record)`` for the records of ``self.files[file]`` from index ``start`` on."""
         path = self.files[file]
-        if path == DATASET_FILE:
+        kind = _kind(path)
+        if kind == "dataset":
             return self._dataset_records(start)
-        if path.endswith(".jsonl"):
+        if kind == "jsonl":
             return _jsonl_records(path, self.fields, start)
-        if path.endswith(".parquet"):
+        if kind == "parquet":
             return _parquet_records(path, self.fields, start)
-        if len(self.fields) > 1:
-            raise ValueError(f"source {self.name!r}: {path} is plain text, not prompt/completion records (use JSONL or parquet)")
         return iter([(0, (Path(path).read_text(encoding="utf-8", errors="replace"),))] if start == 0 else [])
 
     def _dataset_records(self, start: int) -> Iterator[tuple[int, Record]]:
         if self._dataset is None:
-            datasets = _import("datasets", f"source {self.name!r} reads the Hugging Face dataset {self.config.dataset!r}")
-            self._dataset = datasets.load_dataset(
+            self._dataset = self._datasets().load_dataset(
                 self.config.dataset, self.config.dataset_config or None, split=self.config.split, streaming=True
             )
         stream = self._dataset.skip(start) if start else self._dataset
@@ -71,9 +72,23 @@ class Source:
         for index, item in enumerate(stream, start):
             yield index, _fields(item, self.fields, f"{where}: record {index}")
 
+    def _datasets(self) -> Any:
+        return _import("datasets", f"source {self.name!r} reads the Hugging Face dataset {self.config.dataset!r}")
+
+
+def _kind(path: str) -> str:
+    """How a file is read: ``dataset`` (the stream), ``jsonl``, ``parquet`` or ``text``."""
+    if path == DATASET_FILE:
+        return "dataset"
+    return next((kind for kind in ("jsonl", "parquet") if path.lower().endswith("." + kind)), "text")
+
 
 def list_files(config: SourceConfig, name: str) -> list[str]:
-    """The files of a local source, in order: each path entry's files sorted, duplicates dropped."""
+    """The files of a local source, in order: each path entry's files sorted, duplicates dropped.
+
+    A folder contributes its files ending in ``config.extensions``; a file named
+    outright or matched by a glob pattern is taken whatever its suffix.
+    """
     if not config.paths:
         raise ValueError(f"source {name!r}: no paths and no dataset")
     files: dict[str, None] = {}
