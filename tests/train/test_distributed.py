@@ -22,7 +22,7 @@ def test_two_gloo_processes_give_the_single_process_losses(tokenizer_dir, tmp_pa
     config = tiny_run(tokenizer_dir, tmp_path / "two", "--train.steps", "6", "--distributed.strategy", strategy)
     path = tmp_path / "two.toml"
     path.write_text(to_toml(config))
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "0",
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                "-m", "train", "pretrain", str(path)]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=os.getcwd())
