@@ -14,6 +14,7 @@ the run log.
 from __future__ import annotations
 
 import math
+import resource
 import time
 from pathlib import Path
 
@@ -166,6 +167,8 @@ class Trainer:
             metrics["mfu"] = flops / (self.peak_flops * self.world.size)
         if self.world.device.type == "cuda":
             metrics["memory_gb"] = torch.cuda.max_memory_allocated(self.world.device) / 2**30
+        else:  # the process's peak resident memory (Linux reports KiB)
+            metrics["memory_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         return metrics
 
     def _save(self) -> None:

@@ -28,7 +28,7 @@ def test_the_loss_decreases_and_the_run_is_logged(tokenizer_dir, tmp_path) -> No
     assert len(losses) == 20 and all(math.isfinite(x) for x in losses)
     assert sum(losses[-4:]) / 4 < 0.9 * sum(losses[:4]) / 4  # about 6.1 -> 5.3 nats on the stdlib
     steps, events = read_log(tmp_path / "run")
-    assert [s["step"] for s in steps] == list(range(20)) and all(s["tokens_per_s"] > 0 for s in steps)
+    assert [s["step"] for s in steps] == list(range(20)) and all(s["tokens_per_s"] > 0 and s["memory_gb"] > 0 for s in steps)
     assert [e["event"] for e in events].count("checkpoint") == 4 and events[-1]["event"] == "done"
     assert (tmp_path / "run" / "config.toml").read_text().count("[optim]") == 1
     assert len(list(checkpoint.folder(tmp_path / "run").glob("step-*"))) == 3  # checkpoint.keep
