@@ -42,7 +42,7 @@ def test_proof_step_branches_twice_from_one_state(replay_env):
 
 def test_proof_branching2_long_chain(replay_env):
     from lean_replay import read_requests
-    from conftest import FIXTURES
+    from tests.lean_env.conftest import FIXTURES
 
     requests = read_requests(FIXTURES / "proof_branching2.in")
     statement = requests[0]["cmd"].removesuffix(" by sorry")
@@ -77,7 +77,7 @@ def test_header_is_imported_once_and_env_0_reused_for_every_theorem(replay_env):
 ])
 def test_failed_steps_are_tactic_errors(replay_env, name, tactic, reason):
     from lean_replay import read_requests
-    from conftest import FIXTURES
+    from tests.lean_env.conftest import FIXTURES
 
     statement = read_requests(FIXTURES / f"{name}.in")[0]["cmd"].removesuffix(" by sorry")
     env = replay_env(name)

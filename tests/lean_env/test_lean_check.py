@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import TRANSCRIPTS
+from tests.lean_env.conftest import TRANSCRIPTS
 from test_lean_backend import BRANCHING
 from test_lean_process import BRANCHING_TACTICS
 

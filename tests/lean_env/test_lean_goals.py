@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import FIXTURES, pair_names
+from tests.lean_env.conftest import FIXTURES, pair_names
 from lean_replay import read_replies
 
 from lean_env.goals import LeanGoal, parse_goal

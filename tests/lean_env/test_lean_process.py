@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import replay_argv
+from tests.lean_env.conftest import replay_argv
 from test_lean_backend import BRANCHING
 
 from lean_env.errors import ReplCrashError, ReplTimeoutError

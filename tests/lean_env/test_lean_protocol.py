@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import FIXTURES, pair_names, replay_argv
+from tests.lean_env.conftest import FIXTURES, pair_names, replay_argv
 from lean_replay import read_replies, read_requests
 
 from lean_env.errors import (LeanError, ReplMessageError, UnknownEnvironmentError,
