@@ -16,9 +16,10 @@ sound.
 from __future__ import annotations
 
 import abc
+import tomllib
 from importlib import resources
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,57 @@ class State:
         if not self.goals:
             return "no goals"
         return "\n\n".join(goal.render() for goal in self.goals)
+
+
+#: The line between hypotheses and target in :meth:`Goal.render`.
+RULE = "=" * 28
+#: Where a target starts in goals that backends print their own way (Lean: ``⊢ target``).
+TURNSTILE = "⊢ "
+
+
+def parse_state(text: str) -> tuple[Goal, ...]:
+    """The goals of a rendered state: the inverse of :meth:`State.render`.
+
+    A goal is its hypotheses (a line indented deeper continues the one above), then
+    :data:`RULE` and the target, or a target line that starts with :data:`TURNSTILE` (Lean,
+    whose optional ``case`` line is dropped). Goals are separated by a blank line; a blank
+    line inside a goal (a chunk with no rule or turnstile) continues the goal before it.
+    ``no goals`` and empty text have none.
+    """
+    if text.strip() in ("", "no goals"):
+        return ()
+    chunks: list[str] = []
+    for chunk in text.split("\n\n"):
+        if chunks and not _has_target_line(chunk):
+            chunks[-1] += "\n\n" + chunk
+        else:
+            chunks.append(chunk)
+    return tuple(_parse_goal(chunk) for chunk in chunks)
+
+
+def _has_target_line(chunk: str) -> bool:
+    return any(line == RULE or line.startswith(TURNSTILE) for line in chunk.split("\n"))
+
+
+def _parse_goal(chunk: str) -> Goal:
+    lines = chunk.split("\n")
+    at = next((i for i, line in enumerate(lines) if line == RULE or line.startswith(TURNSTILE)), None)
+    if at is None:
+        return Goal((), chunk.strip())
+    above = lines[:at]
+    if lines[at] == RULE:
+        target = "\n".join(lines[at + 1:])
+    else:
+        target = "\n".join(lines[at:])[len(TURNSTILE):]
+        if above and above[0].startswith("case "):
+            above = above[1:]
+    hypotheses: list[str] = []
+    for line in above:
+        if hypotheses and line[:1].isspace():
+            hypotheses[-1] += "\n" + line
+        elif line.strip():
+            hypotheses.append(line)
+    return Goal(tuple(hypotheses), target)
 
 
 @dataclass(frozen=True)
@@ -204,6 +256,16 @@ class ProofEnv(abc.ABC):
             return ""
         lines = cls._data_file("automation.txt").splitlines()
         return next(line for line in lines if line.strip() and not line.startswith("#"))
+
+    @classmethod
+    def goal_tactics(cls) -> dict[str, Any]:
+        """The backend's goal-aware tactic templates (``goal_tactics.toml``, read by ``--generator goals``).
+
+        Parsed TOML; empty when the backend has none. Their format is in ``docs/generators.md``.
+        """
+        if not cls.data_package or not resources.files(cls.data_package).joinpath("goal_tactics.toml").is_file():
+            return {}
+        return tomllib.loads(cls._data_file("goal_tactics.toml"))
 
     @classmethod
     def _data_file(cls, name: str) -> str:
