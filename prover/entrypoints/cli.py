@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from prover.env import ProverNotInstalledError
-from prover.generators.factory import GENERATORS, GeneratorConfig
+from prover.generators.factory import GENERATORS, GeneratorConfig, generator_spec
 from prover.generators.models import add_model_arguments, model_config_from_args
 from prover.problems import BENCHMARKS
 from prover.registry import BACKENDS, DEFAULT_BACKEND, backend_class
@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     srch.add_argument("--max-tactic-chars", type=int, default=search_defaults.max_tactic_chars, help="longest tactic, in characters, sent to the prover; a longer one is a failed step (default: %(default)s)")
     srch.add_argument("--tactic-timeout", type=float, default=None, help=f"seconds one tactic may run before the prover is restarted (default: the backend's own: {_backend_timeouts()})")
     gen = parser.add_argument_group("generator")
-    gen.add_argument("--generator", default="portfolio", choices=GENERATORS, help="tactic source when no --model is given (default: %(default)s)")
+    gen.add_argument("--generator", default="portfolio", type=generator_spec, help=f"tactic source: {', '.join(GENERATORS)}, or a mixture NAME[:WEIGHT]+NAME... (goals+portfolio, goals:2+portfolio; with --model: model+portfolio, or +portfolio); see docs/generators.md (default: %(default)s)")
     gen.add_argument("--tactics", default=None, help="file with one tactic per line, for --generator replay")
     add_model_arguments(gen)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout as well")

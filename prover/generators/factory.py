@@ -1,11 +1,21 @@
-"""Build the generator a run asks for: ``portfolio``, ``replay``, or a model engine."""
+"""Build the generator a run asks for: one of :data:`BUILDERS`, a model engine, or a mixture of them.
+
+``--generator`` takes a name (``portfolio``, ``goals``, ...) or a mixture, members joined by
+``+`` with optional weights (``goals:2+portfolio``; see :mod:`prover.generators.mixture`).
+``model`` is the ``--model`` generator; ``--model M`` with a single name is the model alone.
+A new tactic source registers a builder in :data:`BUILDERS` and is then usable alone and in
+mixtures.
+"""
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from prover.generators.base import TacticGenerator
+from prover.generators.goals import GoalTacticGenerator
+from prover.generators.mixture import MixtureGenerator, parse_mixture
 from prover.generators.portfolio import PortfolioGenerator
 from prover.generators.replay import ReplayGenerator
 from prover.registry import backend_class
@@ -13,38 +23,100 @@ from prover.registry import backend_class
 if TYPE_CHECKING:
     from prover.generators.models import ModelConfig
 
-GENERATORS = ("portfolio", "replay", "automation", "model")
-
 
 @dataclass(frozen=True)
 class GeneratorConfig:
     """Which generator proposes tactics, and its options."""
 
-    name: str = "portfolio"  #: portfolio | replay | automation | model (implied by ``model``)
+    #: a name of :data:`BUILDERS` or a mixture of them (``goals+portfolio``); with ``model`` set,
+    #: a single name means the model alone
+    name: str = "portfolio"
     tactics: str | None = None  #: file of tactics for ``replay``
-    model: ModelConfig | None = None  #: a model generator (model, engine and its options); overrides ``name``
+    model: ModelConfig | None = None  #: the ``model`` member (model, engine and its options)
 
     @property
     def label(self) -> str:
-        """What proposes the tactics, for records and titles: the model, or the generator's name."""
-        return self.model.model if self.model is not None else self.name
+        """What proposes the tactics, for records and titles: the model, the name, or the mixture with the model's name."""
+        members = parse_mixture(self.name)
+        if self.model is None:
+            return self.name
+        if len(members) == 1:
+            return self.model.model
+        return "+".join(self.model.model if m.name == "model" else _spelled(m.name, m.weight) for m in members)
+
+
+def _spelled(name: str, weight: float) -> str:
+    return name if weight == 1.0 else f"{name}:{weight:g}"
+
+
+def _portfolio(config: GeneratorConfig, backend: str) -> TacticGenerator:
+    return PortfolioGenerator(backend_class(backend).portfolio())
+
+
+def _automation(config: GeneratorConfig, backend: str) -> TacticGenerator:
+    # The baseline: the backend's one combined automation tactic (use with budget 1).
+    return ReplayGenerator([backend_class(backend).automation()])
+
+
+def _replay(config: GeneratorConfig, backend: str) -> TacticGenerator:
+    if not config.tactics:
+        raise ValueError("--generator replay needs --tactics FILE")
+    return ReplayGenerator.from_file(config.tactics)
+
+
+def _goals(config: GeneratorConfig, backend: str) -> TacticGenerator:
+    return GoalTacticGenerator.for_backend(backend)
+
+
+def _model(config: GeneratorConfig, backend: str) -> TacticGenerator:
+    if config.model is None:
+        raise ValueError("--generator model needs --model PATH_OR_HUB_ID")
+    from prover.generators.models import build_model_generator
+
+    return build_model_generator(config.model, backend)
+
+
+#: Every generator name ``--generator`` knows, and how to build it for a backend.
+BUILDERS: dict[str, Callable[[GeneratorConfig, str], TacticGenerator]] = {
+    "portfolio": _portfolio, "goals": _goals, "replay": _replay, "automation": _automation, "model": _model,
+}  # fmt: skip
+GENERATORS = tuple(BUILDERS)
+
+
+def generator_spec(text: str) -> str:
+    """``--generator``'s value checked: known names, well-formed weights (an ``argparse`` type)."""
+    try:
+        check_spec(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text.strip()
+
+
+def check_spec(text: str) -> None:
+    """Raise ``ValueError`` unless every member of ``text`` is a known generator."""
+    for member in parse_mixture(text):
+        if member.name not in BUILDERS:
+            raise ValueError(f"unknown generator {member.name!r} in {text!r}; known: {', '.join(GENERATORS)} "
+                             "(combine them as NAME+NAME, weighted NAME:WEIGHT+NAME)")
 
 
 def build_generator(config: GeneratorConfig, backend: str) -> TacticGenerator:
     """The generator ``config`` names, for proof backend ``backend``."""
-    if config.model is not None:
-        from prover.generators.models import build_model_generator
-
-        return build_model_generator(config.model, backend)
-    if config.name == "portfolio":
-        return PortfolioGenerator(backend_class(backend).portfolio())
-    if config.name == "automation":
-        # The baseline: the backend's one combined automation tactic (use with budget 1).
-        return ReplayGenerator([backend_class(backend).automation()])
-    if config.name == "replay":
-        if not config.tactics:
-            raise ValueError("--generator replay needs --tactics FILE")
-        return ReplayGenerator.from_file(config.tactics)
-    if config.name == "model":
-        raise ValueError("--generator model needs --model PATH_OR_HUB_ID")
-    raise ValueError(f"unknown generator {config.name!r}; known: {', '.join(GENERATORS)}")
+    check_spec(config.name)
+    members = parse_mixture(config.name)
+    if config.model is not None and len(members) == 1:
+        return _model(config, backend)
+    if config.model is not None and all(m.name != "model" for m in members):
+        raise ValueError(f"--model is given but --generator {config.name} does not use it; "
+                         f"write model+{config.name} (or +{config.name})")
+    if len(members) == 1:
+        return BUILDERS[members[0].name](config, backend)
+    built: list[tuple[TacticGenerator, float]] = []
+    try:
+        for member in members:
+            built.append((BUILDERS[member.name](config, backend), member.weight))
+    except BaseException:
+        for generator, _ in built:  # a member that failed to build must not leak the others
+            generator.close()
+        raise
+    return MixtureGenerator(built)
