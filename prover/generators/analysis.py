@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from prover.env import Goal
 from prover.generators.templates import Shape, TemplateSet
 from prover.generators.terms import (
-    applied, binder_split, binder_types, identifiers, mentions, normalize, operands, split_at, starts_with_word,
+    applied, arguments, binder_split, binder_types, bound_names, identifiers, mentions, normalize, operands, split_at, starts_with_word,
     strip_outer, tokenize, top_level, unbracketed,
 )  # fmt: skip
 
@@ -150,7 +150,7 @@ def analyze(goal: Goal, templates: TemplateSet) -> GoalView:
     denominators = _terms(goal.target, texts, templates.division, (), variables, templates)
     mods = _terms(goal.target, texts, templates.modulo, (templates.modulo,), variables, templates)
     view.items = {
-        "goal": [Item("goal", _grouped(target.sides), target.tags, domain=_first(view.domains), facts=_holding(
+        "goal": [Item("goal", _target_values(target, templates), target.tags, domain=_first(view.domains), facts=_holding(
             in_hyps=unbracketed(target.text) in view.facts, div_in_goal=any(d[2] for d in denominators),
             div_in_hyps=any(not d[2] for d in denominators)))],
         "hypothesis": [_hypothesis_item(h, i == len(hyps) - 1, goal.target, variables, templates) for i, h in enumerate(hyps)],
@@ -161,6 +161,7 @@ def analyze(goal: Goal, templates: TemplateSet) -> GoalView:
                           for (x, d), (y, e) in itertools.combinations(_typed(variables, templates)[: templates.max_items], 2) if d == e],
         "mod": [Item("mod", {"a": _group(a), "b": _group(b)}, domain=d, facts=_holding(in_goal=here)) for a, b, here, d in mods],
         "denominator": [Item("denominator", {"e": _group(e)}, domain=d, facts=_holding(in_goal=here)) for _, e, here, d in denominators],
+        "call": _calls(goal.target, texts, variables, templates),
         "constant": [Item("constant", {"c": c}, facts=_in(goal.target, c)) for c in _constants(goal.target, texts, variables, hyps, templates)],
         "definition": [Item("definition", {"h": h}, facts=_in(goal.target, h)) for h in definitions],
     }  # fmt: skip
@@ -235,13 +236,37 @@ def _terms(target: str, texts: list[str], operator: str, words: tuple[str, ...],
     return list(found.values())
 
 
+def _calls(target: str, texts: list[str], variables: dict[str, str], templates: TemplateSet) -> list[Item]:
+    """An item for each distinct application of a function that ``call`` templates name."""
+    items: dict[tuple[str, str], Item] = {}
+    for here, text in [(True, target), *((False, t) for t in texts)]:
+        for function in templates.functions:
+            for argument in arguments(text, function, (templates.modulo,)):
+                domain = _first(_domains_in(argument, variables, templates))
+                items.setdefault((function, argument), Item("call", {"f": function, "e": _group(argument)}, domain=domain,
+                                                            facts=_holding(in_goal=here)))
+    return list(items.values())
+
+
 def _constants(target: str, texts: list[str], variables: dict[str, str], hyps: list[Hypothesis],
                templates: TemplateSet) -> list[str]:
     """Applied identifiers that no variable, bound name, library function or type names: definitions."""
     skip = {*variables, *templates.library, *templates.constructors, *templates.value_types, *(h.name for h in hyps)}
     skip |= {s.binder for s in templates.shapes if s.binder} | {t for d in templates.domains for t in d.types}
-    skip |= set().union(*(h.bound for h in hyps)) if hyps else set()
-    return [n for n in applied(" ".join([target, *texts]), (templates.modulo,)) if n not in skip and "." not in n]
+    text = " ".join([target, *texts])
+    skip |= bound_names(text, (*(s.binder for s in templates.shapes if s.binder), "fun"), templates.operators)
+    return [n for n in applied(text, (templates.modulo,)) if n not in skip and "." not in n]
+
+
+def _target_values(target: Prop, templates: TemplateSet) -> dict[str, str]:
+    """The target's sides, and ``scope``: the ``%scope`` of its first bound variable's domain."""
+    values = _grouped(target.sides)
+    bound = binder_types(target.sides.get("binders", ""))
+    kind = normalize(bound[0][1]) if bound else ""
+    domain = next((d for d in templates.domains if kind in d.types), None)
+    if domain and domain.scopes:
+        values["scope"] = domain.scopes[0]
+    return values
 
 
 def _hypothesis_item(h: Hypothesis, last: bool, target: str, variables: dict[str, str], templates: TemplateSet) -> Item:

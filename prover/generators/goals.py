@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from prover.env import parse_state
 from prover.generators.analysis import GoalView, Item, analyze
 from prover.generators.base import Suggestion, TacticGenerator
-from prover.generators.templates import Template, TemplateSet, fill, load_templates
+from prover.generators.templates import Template, TemplateSet, fill, load_templates, placeholders
 from prover.generators.terms import normalize, unbracketed
 from prover.registry import backend_class
 
@@ -68,7 +68,8 @@ class GoalTacticGenerator(TacticGenerator):
         filled = [(tactic, score) for item in view.items.get(template.on, []) if _fits(template, item)
                   for tactic, score in _fill_item(template, item, view)]  # fmt: skip
         if template.all and filled:
-            filled = [("; ".join(t for t, _ in filled), max(s for _, s in filled))]
+            joined = template.join.join(t for t, _ in filled)
+            filled = [(fill(template.around, {"items": joined}), max(s for _, s in filled))]
         for tactic, score in filled:
             yield from self._with_closers(template, tactic, score, view)
 
@@ -99,13 +100,21 @@ def _fits(template: Template, item: Item) -> bool:
         (not template.shape or template.shape in item.tags)
         and (not template.conclusion or template.conclusion in item.conclusion)
         and (not template.domain or template.domain == item.domain)
+        and (not template.function or template.function == item.values.get("f"))
         and set(template.when) <= item.facts
     )
 
 
 def _fill_item(template: Template, item: Item, view: GoalView) -> Iterator[tuple[str, float]]:
-    """The template filled for ``item`` (once per ``{arg}`` candidate), unless it adds a fact already there."""
+    """The template filled for ``item`` (once per ``{arg}`` candidate).
+
+    Nothing comes when the item lacks a value the template needs (a target with no ``{lhs}``) or
+    when the tactic adds a fact that is already there.
+    """
     score = template.prior + sum(value for name, value in template.bonus if name in item.facts)
+    needed = set(placeholders(template.tactic)) - {"closer", "arg"}
+    if not needed <= set(item.values):
+        return
     for arg in item.args if "{arg}" in template.tactic else (None,):
         values = item.values if arg is None else {**item.values, "arg": arg}
         if any(unbracketed(fill(fact, values)) in view.facts for fact in template.adds):

@@ -16,7 +16,7 @@ from typing import Any
 
 #: Each item kind: the placeholders its templates may use and the conditions it computes.
 KINDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "goal": (frozenset({"lhs", "rhs", "term"}), frozenset({"in_hyps", "div_in_goal", "div_in_hyps"})),
+    "goal": (frozenset({"lhs", "rhs", "term", "scope"}), frozenset({"in_hyps", "div_in_goal", "div_in_hyps"})),
     "hypothesis": (
         frozenset({"h", "lhs", "rhs", "term", "arg"}),
         frozenset({"lhs_in_goal", "rhs_in_goal", "lhs_var", "rhs_var", "concl_is_goal", "constructor", "premises",
@@ -28,6 +28,7 @@ KINDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "variable_pair": (frozenset({"x", "y"}), frozenset({"in_goal"})),
     "mod": (frozenset({"a", "b"}), frozenset({"in_goal"})),
     "denominator": (frozenset({"e"}), frozenset({"in_goal"})),
+    "call": (frozenset({"f", "e"}), frozenset({"in_goal"})),
     "constant": (frozenset({"c"}), frozenset({"in_goal"})),
     "definition": (frozenset({"h"}), frozenset({"in_goal"})),
 }
@@ -86,9 +87,12 @@ class Template:
     when: tuple[str, ...] = ()  #: conditions that must all hold
     bonus: tuple[tuple[str, float], ...] = ()  #: conditions that add to the prior when they hold
     close: bool = False  #: also propose ``tactic; closer`` for each closer of the goal's domains
-    all: bool = False  #: one tactic: every item's instance joined with ``; ``
+    all: bool = False  #: one tactic for every item: the instances joined with ``join``, put in ``around``
+    join: str = "; "
+    around: str = "{items}"  #: with ``all``: where the joined instances go (Lean: ``nlinarith [{items}]``)
     adds: tuple[str, ...] = ()  #: facts the tactic adds; an instance whose facts are all present is dropped
     mentions: tuple[str, ...] = ()  #: identifiers; the goal must mention one of them
+    function: str = ""  #: call: the function whose applications are the items (``sqrt``)
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,11 @@ class TemplateSet:
     modulo: str = "mod"
     max_items: int = 6  #: variables and hypotheses taken for pairs, at most
     operators: tuple[str, ...] = field(default=())  #: every operator the shapes use, for the tokenizer
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        """The functions whose applications are ``call`` items."""
+        return tuple(dict.fromkeys(t.function for t in self.templates if t.on == "call"))
 
     def domain(self, name: str) -> Domain | None:
         """The domain called ``name``."""
@@ -165,11 +174,14 @@ def _template(kind: str, entry: dict[str, Any], shapes: set[str], domains: set[s
         on=kind, tactic=entry["tactic"], prior=float(entry["prior"]), shape=entry.get("shape", ""),
         conclusion=entry.get("conclusion", ""), domain=entry.get("domain", ""), when=tuple(entry.get("when", ())),
         bonus=tuple((k, float(v)) for k, v in entry.get("bonus", {}).items()), close=bool(entry.get("close", False)),
-        all=bool(entry.get("all", False)), adds=tuple(entry.get("adds", ())), mentions=tuple(entry.get("mentions", ())),
+        all=bool(entry.get("all", False)), join=entry.get("join", "; "), around=entry.get("around", "{items}"),
+        adds=tuple(entry.get("adds", ())), mentions=tuple(entry.get("mentions", ())), function=entry.get("function", ""),
     )  # fmt: skip
     if unknown := set(entry) - {f for f in Template.__dataclass_fields__ if f != "on"}:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
-    used = set(_PLACEHOLDER.findall(template.tactic + "".join(template.adds))) - {"closer"}
+    if "{items}" not in template.around:
+        raise ValueError(f"{where}: around must hold {{items}}")
+    used = set(_PLACEHOLDER.findall(template.tactic + "".join(template.adds) + template.around)) - {"closer", "items"}
     if bad := used - placeholders:
         raise ValueError(f"{where}: placeholders {sorted(bad)} do not exist for {kind}; it has {sorted(placeholders)}")
     if bad := (set(template.when) | {k for k, _ in template.bonus}) - conditions:
@@ -179,6 +191,8 @@ def _template(kind: str, entry: dict[str, Any], shapes: set[str], domains: set[s
             raise ValueError(f"{where}: unknown shape {name!r}")
     if (template.shape or template.conclusion) and kind not in SHAPED:
         raise ValueError(f"{where}: {kind} items have domains, not shapes")
+    if bool(template.function) != (kind == "call"):
+        raise ValueError(f"{where}: call templates, and only they, name a function")
     if template.domain and template.domain not in domains:
         raise ValueError(f"{where}: unknown domain {template.domain!r}")
     return template

@@ -10,7 +10,9 @@ work over one token list; which operators exist is the caller's (the backend's d
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 _OPEN, _CLOSE = "([{", ")]}"
 _SPACE = re.compile(r"\s+")
@@ -42,39 +44,35 @@ def unbracketed(text: str) -> str:
     return " ".join(t.text for t in tokenize(text) if t.kind not in ("open", "close"))
 
 
-def tokenize(text: str, operators: tuple[str, ...] = ()) -> list[Token]:
+@lru_cache(maxsize=4096)
+def tokenize(text: str, operators: tuple[str, ...] = ()) -> tuple[Token, ...]:
     """The tokens of ``text``; ``operators`` are matched longest first, other symbols one by one.
 
     ``depth`` counts the brackets a token is inside (a bracket itself is at the outer depth).
+    Cached: the generator asks about the same hypotheses many times.
     """
-    symbols = sorted({*operators, *ARITHMETIC}, key=len, reverse=True)
     tokens: list[Token] = []
-    depth, at = 0, 0
-    while at < len(text):
-        char = text[at]
-        if char.isspace():
-            at += 1
+    depth = 0
+    for match in _lexer(operators).finditer(text):
+        kind = match.lastgroup
+        if kind == "space":
             continue
-        if char in _OPEN:
-            tokens.append(Token(char, "open", at, at + 1, depth))
-            depth, at = depth + 1, at + 1
-            continue
-        if char in _CLOSE:
+        if kind == "close":
             depth = max(depth - 1, 0)
-            tokens.append(Token(char, "close", at, at + 1, depth))
-            at += 1
-            continue
-        for kind, pattern in (("ident", _IDENT), ("number", _NUMBER)):
-            match = pattern.match(text, at)
-            if match:
-                tokens.append(Token(match.group(), kind, at, match.end(), depth))
-                at = match.end()
-                break
-        else:
-            symbol = next((s for s in symbols if text.startswith(s, at)), char)
-            tokens.append(Token(symbol, "op", at, at + len(symbol), depth))
-            at += len(symbol)
-    return tokens
+        tokens.append(Token(match.group(), kind, match.start(), match.end(), depth))
+        if kind == "open":
+            depth += 1
+    return tuple(tokens)
+
+
+@lru_cache(maxsize=64)
+def _lexer(operators: tuple[str, ...]) -> re.Pattern[str]:
+    symbols = "|".join(re.escape(s) for s in sorted({*operators, *ARITHMETIC}, key=len, reverse=True))
+    return re.compile(
+        rf"(?P<space>\s+)|(?P<open>[{re.escape(_OPEN)}])|(?P<close>[{re.escape(_CLOSE)}])"
+        rf"|(?P<ident>{_IDENT.pattern})|(?P<number>{_NUMBER.pattern})|(?P<op>{symbols}|.)",
+        re.S,
+    )
 
 
 def strip_outer(text: str) -> tuple[str, str]:
@@ -144,6 +142,18 @@ def binder_types(binders: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def bound_names(text: str, binders: tuple[str, ...], operators: tuple[str, ...]) -> set[str]:
+    """Every name a binder in ``text`` binds (``x`` and ``k`` in ``forall x, ... (fun k => ...)``)."""
+    tokens = tokenize(text, operators)
+    names: set[str] = set()
+    for index, token in enumerate(tokens):
+        if token.text in binders:
+            end = next((t for t in tokens[index + 1:] if t.depth == token.depth and t.text in (",", "=>")), None)
+            if end is not None:
+                names |= {name for name, _ in binder_types(text[token.end : end.start])}
+    return names
+
+
 def identifiers(text: str) -> list[str]:
     """The identifiers ``text`` mentions, in order, each once."""
     return list(dict.fromkeys(t.text for t in tokenize(text) if t.kind == "ident"))
@@ -189,7 +199,17 @@ def operands(text: str, operator: str, words: tuple[str, ...] = ()) -> list[tupl
     return found
 
 
-def _atom_end(tokens: list[Token], at: int, words: tuple[str, ...]) -> int | None:
+def arguments(text: str, head: str, words: tuple[str, ...] = ()) -> list[str]:
+    """The first argument of every application of ``head`` in ``text`` (``x + 1`` of ``sqrt (x + 1)``)."""
+    tokens = tokenize(text)
+    found = []
+    for index, token in enumerate(tokens):
+        if token.text == head and token.kind == "ident" and (end := _atom_end(tokens, index + 1, words)) is not None:
+            found.append(strip_outer(text[tokens[index + 1].start : tokens[end].end])[0])
+    return list(dict.fromkeys(found))
+
+
+def _atom_end(tokens: Sequence[Token], at: int, words: tuple[str, ...]) -> int | None:
     """The last token of the atom that starts at ``at`` (with a ``%scope`` suffix), or None."""
     if at >= len(tokens):
         return None
@@ -205,13 +225,13 @@ def _atom_end(tokens: list[Token], at: int, words: tuple[str, ...]) -> int | Non
     return end
 
 
-def _scope_at(tokens: list[Token], at: int) -> bool:
+def _scope_at(tokens: Sequence[Token], at: int) -> bool:
     """A ``%scope`` suffix (Coq's ``2%nat``, written without spaces) starts at ``at``."""
     return (at + 1 < len(tokens) and tokens[at].text == "%" and tokens[at + 1].kind == "ident"
             and tokens[at - 1].end == tokens[at].start and tokens[at].end == tokens[at + 1].start)
 
 
-def _unit_end(tokens: list[Token], at: int, words: tuple[str, ...]) -> int | None:
+def _unit_end(tokens: Sequence[Token], at: int, words: tuple[str, ...]) -> int | None:
     """The last token of the operand unit starting at ``at``: application, then ``^`` powers."""
     end = _atom_end(tokens, at, words)
     if end is None:
@@ -225,7 +245,7 @@ def _unit_end(tokens: list[Token], at: int, words: tuple[str, ...]) -> int | Non
     return end
 
 
-def _atom_start(tokens: list[Token], at: int, words: tuple[str, ...]) -> int | None:
+def _atom_start(tokens: Sequence[Token], at: int, words: tuple[str, ...]) -> int | None:
     """The first token of the atom that ends at ``at`` (skipping a ``%scope`` suffix), or None."""
     if at >= 2 and _scope_at(tokens, at - 1):
         at -= 2
@@ -239,7 +259,7 @@ def _atom_start(tokens: list[Token], at: int, words: tuple[str, ...]) -> int | N
     return None
 
 
-def _unit_start(tokens: list[Token], at: int, words: tuple[str, ...]) -> int | None:
+def _unit_start(tokens: Sequence[Token], at: int, words: tuple[str, ...]) -> int | None:
     """The first token of the operand unit that ends at ``at``: powers, then application."""
     start = _atom_start(tokens, at, words)
     if start is None:

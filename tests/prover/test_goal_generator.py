@@ -61,6 +61,14 @@ def test_targets_get_intros_split_and_the_closers_of_their_domain(coq):
     assert "lia" in tactics(coq, state("n : nat", target="n + 0 = n"))
 
 
+def test_existential_targets_get_witnesses_in_the_bound_variables_scope(coq):
+    proposed = tactics(coq, state("n : Z", "H : 0 <= n <= 9", target="exists k : Z, 2007 + 10 * n = 11 * k -> n = 5"))
+    assert "exists 0%Z; intros; lia" in proposed and "exists 1%Z" in proposed
+    assert not any("%{" in t or "{" in t for t in proposed)  # no template left half-filled
+    function_witness = tactics(coq, state(target="exists f : R -> R, f 0 = 0 /\\ (forall g, g = fun k : nat => k)"))
+    assert not any(t.startswith(("exists 0", "unfold")) for t in function_witness)  # f, g, k are bound
+
+
 def test_mod_terms_get_division_facts_with_grouped_operands(coq):
     proposed = tactics(coq, state("n : nat", "H : n mod 5 = 3", target="(2 * n) mod 5 = 1"))
     both = [t for t in proposed if t.count("div_mod") == 2 and t.endswith("; lia")]
@@ -74,6 +82,13 @@ def test_nonlinear_facts_for_pairs_and_positive_hypotheses(coq):
     assert "pose proof (Rmult_lt_0_compat a b H H0); nra" in proposed
     assert "pose proof (pow2_ge_0 (a - b))" in proposed
     assert "assert ((a + b) <> 0) by lra" in proposed and "field_simplify; try lra" in proposed
+
+
+def test_applications_of_named_functions_get_their_lemmas(coq):
+    proposed = tactics(coq, state("y : R", "H : sqrt (19 + 3 * y) = 7", target="y + sqrt 2 = 10 + sqrt 2"))
+    assert "pose proof (sqrt_sqrt (19 + 3 * y) ltac:(lra)); nra" in proposed
+    assert "pose proof (sqrt_pos 2); pose proof (sqrt_pos (19 + 3 * y))" in proposed  # the target's first
+    assert not any("INR" in t or "exp_pos" in t for t in proposed)
 
 
 def test_a_fact_already_in_the_context_is_not_asserted_again(coq):
@@ -141,3 +156,11 @@ def test_factory_builds_goals_alone():
     generator = build_generator(GeneratorConfig(name="goals"), "coq")
     assert isinstance(generator, GoalTacticGenerator)
     assert "destruct H" in tactics(generator, state("H : A /\\ B", target="B"))
+
+
+def test_lean_templates_use_the_same_format():
+    lean = GoalTacticGenerator.for_backend("lean")
+    text = "x y : ℝ\nh₀ : x = 2\nh₁ : 0 < x ∧ 0 < y\nh₂ : 0 < y\nh₃ : 0 < x\n⊢ x * y + x > 0"
+    proposed = tactics(lean, text)
+    assert {"rw [h₀]", "obtain ⟨h₁l, h₁r⟩ := h₁", "subst x", "nlinarith [sq_nonneg (x - y)]"} <= set(proposed)
+    assert "nlinarith [mul_pos h₂ h₃]" in proposed and "linarith" in proposed and "omega" not in proposed
