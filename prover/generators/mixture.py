@@ -6,8 +6,9 @@ weighted mixture of those distributions::
 
     score(t) = log( sum_i  w_i / W * p_i(t) ),   p_i = softmax of member i's scores, W = sum of weights
 
-A tactic that several members propose gets the sum of their shares; the union is ranked by
-score and cut to ``k``. Scores of different generators (a portfolio's priors, a model's
+A tactic that several members propose gets the sum of their shares. Of the union, each member
+is guaranteed its share of ``k`` (its ``floor(k * w_i / W)`` best tactics), the other slots go by
+score, and the ``k`` chosen come back ranked by score. Scores of different generators (a portfolio's priors, a model's
 summed token log-probabilities, a kNN's similarities) thus become comparable, and a weight
 says how much of the probability mass a member gets.
 
@@ -106,21 +107,33 @@ def log_softmax(scores: list[float]) -> list[float]:
 
 
 def mix(lists: list[list[Suggestion]], weights: list[float], k: int) -> list[Suggestion]:
-    """The best ``k`` tactics of ``lists`` under the mixture with ``weights`` (which sum to 1).
+    """``k`` tactics of ``lists`` under the mixture with ``weights`` (which sum to 1), best first.
 
-    Duplicates within one list keep their best score before normalising; across lists their
-    probabilities add. Ties keep the order of first appearance (members in order).
+    Each member first gets its share of ``k``: its ``floor(k * weight)`` best tactics (in its own
+    order, skipping those already chosen), so a member whose scores are low still has its top
+    tactics tried; the slots left go to the best of the rest by mixture score. Duplicates within
+    one list keep their best score before normalising; across lists their probabilities add.
+    Ties keep the order of first appearance (members in order).
     """
     mass: dict[str, float] = {}  # log of each tactic's mixture probability
+    orders: list[list[str]] = []
     for suggestions, weight in zip(lists, weights):
         best: dict[str, float] = {}
         for s in suggestions:
             best[s.tactic] = max(s.logprob, best.get(s.tactic, -math.inf))
+        orders.append(sorted(best, key=lambda tactic: -best[tactic]))
         for tactic, logprob in zip(best, log_softmax(list(best.values()))):
             share = math.log(weight) + logprob
             mass[tactic] = _log_add(mass[tactic], share) if tactic in mass else share
-    ranked = sorted(mass.items(), key=lambda item: -item[1])
-    return [Suggestion(tactic, score) for tactic, score in ranked[:k]]
+    chosen: dict[str, None] = {}
+    for order, weight in zip(orders, weights):
+        quota = min(math.floor(k * weight + 1e-9), k - len(chosen))
+        for tactic in [t for t in order if t not in chosen][:quota]:
+            chosen[tactic] = None
+    ranked = sorted(mass, key=lambda tactic: -mass[tactic])
+    for tactic in [t for t in ranked if t not in chosen][: k - len(chosen)]:
+        chosen[tactic] = None
+    return [Suggestion(tactic, mass[tactic]) for tactic in ranked if tactic in chosen]
 
 
 def _log_add(a: float, b: float) -> float:

@@ -63,6 +63,17 @@ def test_mix_is_the_log_of_the_weighted_mixture_of_each_members_softmax():
     assert [s.tactic for s in mix([a, b], [0.25, 0.75], 2)] == ["rewrite H", "lra"]
 
 
+def test_each_member_keeps_its_share_of_k_even_when_its_scores_are_low():
+    sharp = [Suggestion(t, -1.0) for t in "abcd"]
+    flat = [Suggestion(f"p{i}", -1.0) for i in range(8)]  # 1/8 of its mass each: below all of sharp's
+    assert [s.tactic for s in mix([sharp, flat], [1.0, 0.0 + 1e-12], 4)] == ["a", "b", "c", "d"]
+    chosen = mix([sharp, flat], [0.75, 0.25], 4)  # shares: floor(3.0) = 3 and floor(1.0) = 1
+    assert [s.tactic for s in chosen] == ["a", "b", "c", "p0"]
+    assert chosen[-1].logprob == pytest.approx(math.log(0.25 / 8))
+    shared = mix([sharp, [Suggestion("a", 0.0), *flat]], [0.5, 0.5], 4)  # "a" is both members'
+    assert [s.tactic for s in shared] == ["a", "b", "p0", "p1"]
+
+
 def test_mixture_asks_every_member_for_k_and_cuts_the_union_to_k():
     first, second = Fixed([("a", -1.0), ("b", -2.0), ("c", -3.0)]), Fixed([("d", -1.0), ("a", -5.0)])
     mixture = MixtureGenerator([(first, 1.0), (second, 1.0)])
