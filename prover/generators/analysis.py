@@ -143,29 +143,43 @@ def analyze(goal: Goal, templates: TemplateSet) -> GoalView:
         else:
             hyps.extend(hypothesis(name, kind, templates) for name in names)
     view = GoalView(goal, facts={unbracketed(h.prop.text) for h in hyps})
-    texts = [h.prop.text for h in hyps]
-    target = classify(goal.target, templates)
-    view.domains = _goal_domains(goal.target, texts, target.scope, variables, templates)
-    view.mentioned = set(identifiers(goal.target)).union(*(identifiers(t) for t in texts))
-    denominators = _terms(goal.target, texts, templates.division, (), variables, templates)
-    mods = _terms(goal.target, texts, templates.modulo, (templates.modulo,), variables, templates)
+    texts, target = [h.prop.text for h in hyps], goal.target
+    view.domains = _goal_domains(target, texts, strip_outer(target)[1], variables, templates)
+    view.mentioned = set(identifiers(target)).union(*(identifiers(t) for t in texts))
+    numbers = _typed(variables, templates)
     view.items = {
-        "goal": [Item("goal", _target_values(target, templates), target.tags, domain=_first(view.domains), facts=_holding(
-            in_hyps=unbracketed(target.text) in view.facts, div_in_goal=any(d[2] for d in denominators),
-            div_in_hyps=any(not d[2] for d in denominators)))],
-        "hypothesis": [_hypothesis_item(h, i == len(hyps) - 1, goal.target, variables, templates) for i, h in enumerate(hyps)],
+        "goal": [_goal_item(target, texts, view, variables, templates)],
+        "hypothesis": [_hypothesis_item(h, h is hyps[-1], target, variables, templates) for h in hyps],
         "rewrite_in": [_rewrite_item(h, g) for h in hyps for g in hyps if h is not g],
-        "hypothesis_pair": [_pair_item(h, g, variables, templates) for h, g in itertools.combinations(hyps[: templates.max_items], 2)],
-        "variable": [Item("variable", {"x": x}, domain=d, facts=_in(goal.target, x)) for x, d in _typed(variables, templates)],
-        "variable_pair": [Item("variable_pair", {"x": x, "y": y}, domain=d, facts=_in(goal.target, x) & _in(goal.target, y))
-                          for (x, d), (y, e) in itertools.combinations(_typed(variables, templates)[: templates.max_items], 2) if d == e],
-        "mod": [Item("mod", {"a": _group(a), "b": _group(b)}, domain=d, facts=_holding(in_goal=here)) for a, b, here, d in mods],
-        "denominator": [Item("denominator", {"e": _group(e)}, domain=d, facts=_holding(in_goal=here)) for _, e, here, d in denominators],
-        "call": _calls(goal.target, texts, variables, templates),
-        "constant": [Item("constant", {"c": c}, facts=_in(goal.target, c)) for c in _constants(goal.target, texts, variables, hyps, templates)],
-        "definition": [Item("definition", {"h": h}, facts=_in(goal.target, h)) for h in definitions],
+        "hypothesis_pair": [_pair_item(h, g, variables, templates)
+                            for h, g in itertools.combinations(hyps[: templates.max_items], 2)],
+        "variable": [Item("variable", {"x": x}, domain=d, facts=_in(target, x)) for x, d in numbers],
+        "variable_pair": [Item("variable_pair", {"x": x, "y": y}, domain=d, facts=_in(target, x) & _in(target, y))
+                          for (x, d), (y, e) in itertools.combinations(numbers[: templates.max_items], 2) if d == e],
+        "mod": _term_items("mod", ("a", "b"), target, texts, templates.modulo, variables, templates),
+        "denominator": _term_items("denominator", ("", "e"), target, texts, templates.division, variables, templates),
+        "call": _calls(target, texts, variables, templates),
+        "constant": [Item("constant", {"c": c}, facts=_in(target, c))
+                     for c in _constants(target, texts, variables, hyps, templates)],
+        "definition": [Item("definition", {"h": h}, facts=_in(target, h)) for h in definitions],
     }  # fmt: skip
     return view
+
+
+def _goal_item(target: str, texts: list[str], view: GoalView, variables: dict[str, str], templates: TemplateSet) -> Item:
+    prop = classify(target, templates)
+    denominators = _terms(target, texts, templates.division, variables, templates)
+    facts = _holding(in_hyps=unbracketed(prop.text) in view.facts, div_in_goal=any(here for *_, here, _ in denominators),
+                     div_in_hyps=any(not here for *_, here, _ in denominators))
+    return Item("goal", _target_values(prop, templates), prop.tags, domain=_first(view.domains), facts=facts)
+
+
+def _term_items(kind: str, names: tuple[str, str], target: str, texts: list[str], operator: str,
+                variables: dict[str, str], templates: TemplateSet) -> list[Item]:
+    """An item per distinct ``left operator right`` with a variable in it; ``names`` name the operands' placeholders."""
+    return [Item(kind, {name: _group(value) for name, value in zip(names, (left, right)) if name}, domain=domain,
+                 facts=_holding(in_goal=here))
+            for left, right, here, domain in _terms(target, texts, operator, variables, templates)]
 
 
 def _declaration(line: str) -> tuple[list[str], str, str]:
@@ -224,9 +238,10 @@ def _goal_domains(target: str, texts: list[str], scope: str, variables: dict[str
     return found or [d.name for d in templates.domains]
 
 
-def _terms(target: str, texts: list[str], operator: str, words: tuple[str, ...], variables: dict[str, str],
+def _terms(target: str, texts: list[str], operator: str, variables: dict[str, str],
            templates: TemplateSet) -> list[tuple[str, str, bool, str]]:
     """(left, right, in the target, domain) of each ``operator`` use whose operands hold a variable."""
+    words = (operator,) if operator.isidentifier() else ()  # ``mod`` is an operator, not a function
     found: dict[tuple[str, str], tuple[str, str, bool, str]] = {}
     for here, text in [(True, target), *((False, t) for t in texts)]:
         for left, right in operands(text, operator, words):
