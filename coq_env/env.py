@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 from coq_env.goals import GoalDisplay, parse_display, parse_goal
-from coq_env.sentences import SentenceError, split_sentences, tactic_sentences, theorem_name
+from coq_env.sentences import SentenceError, split_sentences, tactic_sentences
 from coq_env.session import CoqtopSession, Reply, SentenceTimeout
+from coq_env.statements import parse_statement, theorem_name
 from coq_env.verify import CoqVerifier
 from prover.env import (
     Goal,
@@ -104,7 +105,7 @@ class CoqEnv(ProofEnv):
         the session until its setup timeout.
         """
         try:
-            theorem_name(statement)
+            parse_statement(statement)
             sentences = split_sentences(statement)
         except SentenceError as error:
             return f"not a Coq statement: {error}"

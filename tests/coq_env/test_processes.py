@@ -35,7 +35,8 @@ def test_only_the_folders_of_dead_processes_are_removed(tmp_path):
     ("Theorem t : True.", None),
     ("Theorem t : forall x : nat,\n  x = x. (* trailing comment *)", None),
     ("Theorem t : True", "does not end with a period"),
-    ("Definition t := 1.", "does not start with Theorem/Lemma NAME"),
+    ("Definition t := 1.", "with a body (:=) opens no proof"),
+    ("Lemma t := 1.", "with a body (:=) opens no proof"),
     ("Theorem t : True. Proof.", "one sentence, this is 2"),
     ('Theorem t : "unclosed = 1.', "unclosed string"),
 ])
