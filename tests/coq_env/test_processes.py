@@ -69,6 +69,7 @@ def test_interrupt_ends_a_running_tactic_and_the_env_takes_no_more_work(coq_env)
 @requires_coq
 def test_interrupt_ends_a_running_check_and_its_coqc(coq_env):
     proof = ["exact_no_check (eq_refl 3000001%positive)"]
+    coq_env.open(SLOW)  # the check then uses the prelude SLOW was loaded with
     threading.Timer(1.0, coq_env.interrupt).start()
     started = time.monotonic()
     with pytest.raises(ProverCrashError, match="interrupted"):

@@ -27,6 +27,7 @@ def test_bad_problems_get_their_own_error_and_the_run_goes_on(tmp_path, capsys):
     records = {r["name"]: r for r in read(out)}
     assert "ProblemSetupError" in records["unparsable"]["error"]
     assert records["good"]["verified"] and records["good"]["error"] == ""
+    assert records["good"]["setup"] == {"prelude": "full"}
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["verified"] == 1 and summary["errors"] == 1 and summary["problems"] == 2
 
