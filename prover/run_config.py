@@ -39,7 +39,7 @@ class RunConfig:
 
     benchmark: str = "minif2f"
     backend: str = DEFAULT_BACKEND
-    split: str | None = "test"  #: test | valid | None for both
+    split: str | None = "test"  #: a split the benchmark declares (miniF2F: test, valid); None for all
     problems: tuple[str, ...] = ()  #: only these names (all when empty)
     limit: int | None = None  #: at most this many problems (after filtering)
     workers: int = 1

@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = parser.add_argument_group("run")
     run.add_argument("--benchmark", default=run_defaults.benchmark, help=f"problem set: {', '.join(BENCHMARKS)}, or a .jsonl file of problems in the same format (default: %(default)s)")
     run.add_argument("--backend", default=DEFAULT_BACKEND, choices=sorted(BACKENDS), help="proof assistant (default: %(default)s)")
-    run.add_argument("--split", default=run_defaults.split, choices=["test", "valid", "all"], help="benchmark split; problems files use their own (default: %(default)s)")
+    run.add_argument("--split", default=None, help=f"the split to run: any split the benchmark declares (miniF2F: test, valid), or 'all' (default: {run_defaults.split} for miniF2F, all of a problems file)")
     run.add_argument("--problems", default="", help="comma-separated problem names to run (default: all)")
     run.add_argument("--limit", type=int, default=None, help="run at most N problems (default: no limit)")
     run.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1)), help="parallel searches, each with its own prover process (default: CPU count, %(default)s)")
@@ -81,7 +81,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     return RunConfig(
         benchmark=args.benchmark,
         backend=args.backend,
-        split=None if args.split == "all" or args.benchmark not in BENCHMARKS else args.split,
+        split=_split(args.split, args.benchmark),
         problems=tuple(name.strip() for name in args.problems.split(",") if name.strip()),
         limit=args.limit,
         workers=args.workers,
@@ -94,6 +94,13 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         generator=GeneratorConfig(name=args.generator, tactics=args.tactics, model=model_config_from_args(args)),
         env_options={} if args.tactic_timeout is None else {"timeout": args.tactic_timeout},
     )
+
+
+def _split(option: str | None, benchmark: str) -> str | None:
+    """The split to select: ``None`` for all; a named benchmark's default when none is given."""
+    if option is None:
+        return RunConfig.split if benchmark in BENCHMARKS else None
+    return None if option == "all" else option
 
 
 def _backend_timeouts() -> str:

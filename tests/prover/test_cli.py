@@ -47,3 +47,13 @@ def test_help_shows_the_dataclass_defaults_once() -> None:
     assert f"(default: {OpenAIConfig().api_base})" in text
     flags = [s for a in build_parser()._actions for s in a.option_strings]
     assert len(flags) == len(set(flags)) and "--dtype" in flags and "--gpu-memory-utilization" in flags
+
+
+@pytest.mark.parametrize(
+    ("argv", "split"),
+    [([], "test"), (["--split", "valid"], "valid"), (["--split", "all"], None),
+     (["--benchmark", "p.jsonl"], None), (["--benchmark", "p.jsonl", "--split", "heldout"], "heldout"),
+     (["--benchmark", "p.jsonl", "--split", "all"], None)],
+)
+def test_split_is_any_name_and_defaults_by_benchmark(argv, split) -> None:
+    assert config_from_args(build_parser().parse_args(argv)).split == split

@@ -101,6 +101,12 @@ def test_an_empty_selection_is_an_error(tmp_path, capsys):
     assert "no problems selected" in one_error_line(capsys)
 
 
+def test_an_unknown_split_is_one_line_naming_the_files_splits(tmp_path, capsys):
+    problems = write_problems(tmp_path / "p.jsonl", {"good": EASY["easy_0"].replace("easy_0", "good")})
+    assert main(["--benchmark", str(problems), "--split", "heldout", "--out", str(tmp_path / "r.jsonl")]) == 2
+    assert one_error_line(capsys) == f"error: {problems} has no split 'heldout'; its splits: custom"
+
+
 def test_a_bad_benchmark_record_is_one_line_naming_the_file_and_line(tmp_path, capsys):
     problems = write_problems(tmp_path / "p.jsonl", {"good": EASY["easy_0"].replace("easy_0", "good")})
     with open(problems, "a", encoding="utf-8") as handle:
