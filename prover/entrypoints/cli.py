@@ -5,6 +5,7 @@
     prove setup lean                                  # prepare a Lean workspace
     prove serve --model PATH                          # serve a model as /v1/completions
     prove train pretrain CONFIG.toml                  # train the model (the train package)
+    prove data problems FILE.v ... --out p.jsonl      # one problem per lemma of real Coq files
 
 ``python -m prover`` is the same command. Exit status: 0 done, 1 the results
 file could not be written, 2 bad options, input or installation (before any
@@ -38,7 +39,7 @@ from prover.workers import RunInterrupted
 #: ``prove setup NAME`` -> "module:function(argv) -> int"
 SETUP_COMMANDS = {"lean": "lean_env.setup:main"}
 #: ``prove COMMAND ...`` other than a run -> "module:function(argv) -> int"
-SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main", "train": "train.cli:main"}
+SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main", "train": "train.cli:main", "data": "prover.entrypoints.data:main"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="prove",
         description="Best-first proof search with a language model (or a tactic portfolio) over real proof assistants. "
         "`prove setup lean` prepares the Lean backend; `prove serve --model PATH` serves a model as /v1/completions; "
-        "`prove train {pretrain,finetune,ablate-mixture,export} ...` trains one.",
+        "`prove train {pretrain,finetune,ablate-mixture,export} ...` trains one; "
+        "`prove data problems FILE.v ... --out p.jsonl` makes problems of real Coq files.",
     )
     run = parser.add_argument_group("run")
     run.add_argument("--benchmark", default=run_defaults.benchmark, help=f"problem set: {', '.join(BENCHMARKS)}, or a .jsonl file of problems in the same format (default: %(default)s)")

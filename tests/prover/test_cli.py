@@ -9,11 +9,13 @@ from prover.engines.base import SamplingParams
 from prover.engines.hf.config import HFEngineConfig
 from prover.engines.openai.config import OpenAIConfig
 from prover.engines.scheduler import SchedulerConfig
+from prover.entrypoints.data import build_parser as data_parser
 from prover.entrypoints.serve import build_parser as serve_parser
 
 
 def test_every_option_has_a_help_line() -> None:
-    for parser in (build_parser(), serve_parser()):
+    problems = data_parser()._subparsers._group_actions[0].choices["problems"]
+    for parser in (build_parser(), serve_parser(), problems):
         undocumented = [a.option_strings for a in parser._actions if a.option_strings and not a.help]
         assert undocumented == []
 
