@@ -172,9 +172,16 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 
 def _type_probe(marker: str) -> str:
-    """Show the goal fully explicit (what the statement means to Coq) between two markers."""
-    return (f'idtac "llemma-probe-{marker}".\nSet Printing All.\nShow.\nUnset Printing All.\n'
-            f'idtac "llemma-probe-end-{marker}".\n')
+    """Show the goal fully explicit (what the statement means to Coq) between two markers.
+
+    Whole: past the printing depth (50 by default) Coq prints a subterm as ``...``, and a
+    difference deep in the statement would not show.
+    """
+    return (f'idtac "llemma-probe-{marker}".\nSet Printing All.\nSet Printing Depth {_UNLIMITED}.\n'
+            f'Set Printing Width {_UNLIMITED}.\nShow.\nUnset Printing All.\nidtac "llemma-probe-end-{marker}".\n')
+
+
+_UNLIMITED = 1_000_000
 
 
 def _probe_output(output: str, marker: str) -> str | None:

@@ -57,6 +57,15 @@ def test_a_prelude_that_changes_the_statement_is_caught():
     assert not verdict.ok and "meaning changed" in verdict.reason
 
 
+def test_a_change_deep_inside_the_statement_is_caught():
+    # Coq prints subterms past depth 50 as "(...)": the nat/R difference hid there.
+    deep = "True /\\ (" * 60 + "1 + 1 = 2" + ")" * 60
+    problem = coq_problem("deep", f"Theorem deep : {deep}.", header="Require Import Reals.\n")
+    sneaky = CoqVerifier(prelude="Require Import Reals Lra.\nOpen Scope R_scope.\n", timeout=60)
+    verdict = sneaky.verify(problem, ["repeat split"])
+    assert not verdict.ok and "meaning changed" in verdict.reason, verdict.reason
+
+
 def test_printed_messages_cannot_fake_the_assumptions(verifier):
     fake = 'idtac "Closed under the global context"'
     assert verifier.verify(PROBLEM, [fake, "intros x H", "lra"]).ok  # harmless noise is fine
