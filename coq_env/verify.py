@@ -111,7 +111,8 @@ class CoqVerifier:
         """
         glob_path = Path(tmp) / f"{CHECKED_LIBRARY}.glob"
         definitions = glob_definitions(glob_path.read_text("utf-8", "replace")) if glob_path.exists() else []
-        theorem = next((d for d in definitions if d.start in statement_bytes and name in (None, d.name)), None)
+        theorem = next((d for d in definitions if d.start in statement_bytes and d.kind != "binder"
+                        and name in (None, d.name)), None)
         if theorem is None:
             return "coqc's record of the file does not show where the theorem was defined"
         axioms = {d.qualified for d in definitions if d.kind == AXIOM_KIND}

@@ -202,7 +202,8 @@ def test_a_header_that_prints_still_lets_its_lemma_be_proved(verifier):
     ],
 )
 def test_every_statement_form_verifies(bare, statement, proof):
-    header = "Require Import List Arith.\nClass Inhabited (A : Type) := { inhabitant : A }.\n"
+    unicode = f"(* {'∀' * 60}: Coq's record of the file counts bytes *)\n"
+    header = unicode + "Require Import List Arith.\nClass Inhabited (A : Type) := { inhabitant : A }.\n"
     problem = coq_problem("t", statement, header=header + "Goal True. exact I. Qed.\n")
     verdict = bare.verify(problem, proof)
     assert verdict.ok, verdict.reason
