@@ -18,8 +18,9 @@ one problem in the project's JSONL format:
 
 A lemma that cannot be a problem is skipped with its reason: the file leaves it
 unproved (``Admitted``, ``Abort``), it sits in a functor or a module type (its
-members are no constants that a proof could be checked against outside it), or
-its name is taken by an earlier problem.
+members are no constants that a proof could be checked against outside it), it is
+a ``Program`` statement, or its name is taken by an earlier problem. A file that
+does not split into sentences is skipped whole, and the other files go on.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from coq_env.statements import THEOREM_KEYWORDS, Block, follow_blocks, parse_sta
 _PROVED = re.compile(r"\s*(?:Qed|Defined|Save\b[^.]*)\.\s*$")
 _UNPROVED = re.compile(r"\s*(?:Admitted|Abort\b[^.]*)\.\s*$")
 _PROOF_TERM = re.compile(r"\s*Proof\s+(?!using\b|with\b)\S")
+_PROGRAM = re.compile(rf"\s*(?:#\[[^\]]*\]\s*)*Program\s+(?:{'|'.join(THEOREM_KEYWORDS)})\s+([^\W\d][\w']*)")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,10 @@ def problems_from_text(text: str, stem: str, file: str = "") -> tuple[list[FileP
         try:
             statement = parse_statement(codes[index])
         except SentenceError:
+            if program := _PROGRAM.match(codes[index]):
+                name = ".".join([stem, *(block.name for block in blocks if block.qualifies), program.group(1)])
+                line = text.count("\n", 0, span.code) + 1
+                skipped.append(Skipped(name, file, line, "a Program statement: its obligations are no one proof"))
             follow_blocks(blocks, codes[index])
             continue
         if statement.keyword not in THEOREM_KEYWORDS:
@@ -109,7 +115,11 @@ def _why_not(following: Iterable[str], blocks: list[Block]) -> str:
 
 
 def problems_from_files(paths: Iterable[str | Path]) -> tuple[list[FileProblem], list[Skipped]]:
-    """The problems of every file in ``paths``, in order; a name taken by an earlier problem is skipped."""
+    """The problems of every file in ``paths``, in order, and the lemmas skipped.
+
+    A name taken by an earlier problem is skipped; so is a whole file that cannot be read as
+    Coq sentences (with the name ``FILE_STEM.*`` and line 0), and the other files go on.
+    """
     problems: list[FileProblem] = []
     skipped: list[Skipped] = []
     taken: dict[str, str] = {}
@@ -117,7 +127,8 @@ def problems_from_files(paths: Iterable[str | Path]) -> tuple[list[FileProblem],
         try:
             found, passed = problems_from_text(path.read_text("utf-8"), path.stem, str(path))
         except (OSError, UnicodeDecodeError, SentenceError) as error:
-            raise ValueError(f"{path}: cannot read it as Coq sentences: {error}") from None
+            skipped.append(Skipped(f"{path.stem}.*", str(path), 0, f"cannot read the file as Coq sentences: {error}"))
+            continue
         skipped.extend(passed)
         for problem in found:
             if problem.name in taken:

@@ -5,8 +5,9 @@
 cuts Coq files into problems, one per lemma the file proves, each with the file
 before it as its header (see :mod:`coq_env.problem_files`); run them with
 ``prove --benchmark problems.jsonl --split NAME``. Lemmas that cannot be
-problems are listed with their reason on stderr. Exit status 0, or 2 for bad
-options or a file that cannot be read.
+problems are listed with their reason on stderr. Exit status 0; 1 when a file
+could not be read as Coq sentences (the problems of the others are written); 2
+for bad options or an output file that cannot be written.
 """
 
 from __future__ import annotations
@@ -36,12 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     from coq_env.problem_files import problems_from_files  # the Coq backend, only when asked for
 
+    problems, skipped = problems_from_files(args.files)
     try:
-        problems, skipped = problems_from_files(args.files)
-        lines = "".join(json.dumps(problem.record(args.split)) + "\n" for problem in problems)
-        Path(args.out).write_text(lines, encoding="utf-8")
-    except (ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        Path(args.out).write_text("".join(json.dumps(p.record(args.split)) + "\n" for p in problems), encoding="utf-8")
+    except OSError as error:
+        print(f"error: cannot write {args.out}: {error}", file=sys.stderr)
         return 2
     for lemma in skipped:
         print(f"skipped {lemma.file}:{lemma.line} {lemma.name}: {lemma.reason}", file=sys.stderr)
@@ -49,4 +49,4 @@ def main(argv: list[str] | None = None) -> int:
     summary = "; ".join(f"{count} {reason}" for reason, count in reasons.most_common())
     print(f"wrote {len(problems)} problems of split {args.split!r} from {len(args.files)} files to {args.out}"
           + (f"; skipped {len(skipped)} lemmas ({summary})" if skipped else ""), file=sys.stderr)
-    return 0
+    return 1 if any(lemma.line == 0 for lemma in skipped) else 0

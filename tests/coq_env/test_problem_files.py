@@ -30,6 +30,7 @@ End F.
 Theorem app_nil {A} (l : list A) : l ++ nil = l.
 Proof using. apply app_nil_r. Defined.
 Goal True. exact I. Qed.
+#[global] Program Lemma prog : True.
 Lemma unfinished : True.
 """
 
@@ -47,17 +48,24 @@ def test_each_proved_lemma_becomes_a_problem_with_the_file_before_it_as_header()
     assert {(s.name, s.reason.split(" (")[0].split(":")[0]) for s in skipped} == {
         ("Lib.M.admitted_one", "the file leaves it unproved"),
         ("Lib.F.in_functor", "inside the functor"),
+        ("Lib.prog", "a Program statement"),
         ("Lib.unfinished", "its proof does not end in the file"),
     }
 
 
-def test_a_name_taken_by_an_earlier_file_is_skipped(tmp_path):
+def test_a_name_taken_by_an_earlier_file_and_a_file_that_does_not_split_are_skipped(tmp_path, capsys):
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "Same.v").write_text("Lemma x : True. Proof. exact I. Qed.\n")
-    problems, skipped = problems_from_files([tmp_path / "a" / "Same.v", tmp_path / "b" / "Same.v"])
+    (tmp_path / "Bad.v").write_text("(* never closed\nLemma y : True. Proof. exact I. Qed.\n")
+    files = [tmp_path / "a" / "Same.v", tmp_path / "Bad.v", tmp_path / "b" / "Same.v"]
+    problems, skipped = problems_from_files(files)
     assert [p.file for p in problems] == [str(tmp_path / "a" / "Same.v")]
-    assert skipped[0].reason == f"a problem of this name comes from {tmp_path / 'a' / 'Same.v'}:1"
+    assert [s.reason for s in skipped] == ["cannot read the file as Coq sentences: unclosed comment",
+                                           f"a problem of this name comes from {tmp_path / 'a' / 'Same.v'}:1"]
+    out = tmp_path / "p.jsonl"
+    assert main(["data", "problems", *map(str, files), "--out", str(out)]) == 1
+    assert len(out.read_text().splitlines()) == 1 and "Bad.v" in capsys.readouterr().err
 
 
 @requires_coq
