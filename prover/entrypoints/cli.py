@@ -38,7 +38,7 @@ from prover.workers import RunInterrupted
 #: ``prove setup NAME`` -> "module:function(argv) -> int"
 SETUP_COMMANDS = {"lean": "lean_env.setup:main"}
 #: ``prove COMMAND ...`` other than a run -> "module:function(argv) -> int"
-SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main", "train": "train.cli:main"}
+SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main", "train": "train.cli:main", "data": "prover.entrypoints.data:main"}
 
 
 def build_parser() -> argparse.ArgumentParser:
