@@ -32,7 +32,7 @@ PYTHON=${PYTHON:-python3}
 if [ "${1:-}" = "--test" ]; then
   # The CPU build of torch first, so that the hf extra does not pull a CUDA build.
   .venv/bin/python -m pip install -q "torch==2.13.0"
-  .venv/bin/python -m pip install -q -e ".[hf,train,test]"
+  .venv/bin/python -m pip install -q -e ".[hf,train,knn,test]"
 else
   .venv/bin/python -m pip install -q -e .
 fi
