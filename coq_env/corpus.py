@@ -2,8 +2,8 @@
 
 ``prove data corpus --out DIR`` finds every ``.v`` file under ``coqc -where``
 (the standard library in ``theories/``, the others in ``user-contrib/``), asks
-``dpkg`` which package installed it, and copies it to ``DIR/files/`` with one
-manifest line per file: package, version, license (from the package's
+``dpkg`` which package installed it, and copies it to ``DIR/train/`` or
+``DIR/heldout/`` (its split) with one manifest line per file: package, version, license (from the package's
 ``copyright`` file), path, bytes, tokens, and a deterministic ``train`` or
 ``heldout`` split by file (a hash of the path). Files that share a 20-gram of
 tokens with a miniF2F Coq statement are reported in ``contamination.jsonl``
@@ -119,7 +119,7 @@ def _ngrams(items: list[str], n: int) -> Iterable[tuple[str, ...]]:
 
 
 def build_corpus(out: Path, heldout_percent: float = 10.0, ngram: int = 20, root: Path | None = None) -> list[CorpusFile]:
-    """Write the corpus under ``out``: ``files/``, ``manifest.jsonl``, ``contamination.jsonl``, ``summary.json``."""
+    """Write the corpus under ``out``: ``train/``, ``heldout/``, ``manifest.jsonl``, ``contamination.jsonl``, ``summary.json``."""
     root = root or library_root()
     sources = find_sources(root)
     if not sources:
@@ -138,12 +138,12 @@ def build_corpus(out: Path, heldout_percent: float = 10.0, ngram: int = 20, root
         hits = sorted({name for gram in _ngrams(words, ngram) for name in benchmark.get(gram, ())})
         manifest.append(CorpusFile(package, versions[package], licenses[package], relative, len(text.encode("utf-8")),
                                    len(words), split_of(relative, heldout_percent), hits))  # fmt: skip
-    files = out / "files"
-    if files.exists():
-        shutil.rmtree(files)
+    for split in ("train", "heldout"):
+        if (out / split).exists():
+            shutil.rmtree(out / split)
     for entry in manifest:
         if not entry.contaminated_by:
-            target = files / entry.path
+            target = out / entry.split / entry.path
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(root / entry.path, target)
     _write_jsonl(out / "manifest.jsonl", [asdict(e) for e in manifest if not e.contaminated_by])
@@ -177,7 +177,7 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """``prove data corpus --out DIR``."""
     parser = argparse.ArgumentParser(prog="prove data corpus", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="folder for files/, manifest.jsonl, contamination.jsonl, summary.json")
+    parser.add_argument("--out", required=True, help="folder for train/, heldout/, manifest.jsonl, contamination.jsonl, summary.json")
     parser.add_argument("--heldout-percent", type=float, default=10.0, help="share of files in the held-out split (default: %(default)s)")
     parser.add_argument("--ngram", type=int, default=20, help="token n-gram length for decontamination against miniF2F (default: %(default)s)")
     args = parser.parse_args(argv)

@@ -2,6 +2,7 @@
 
     prove data corpus --out DIR             # the .v sources of the Debian Coq libraries, with a manifest
     prove data steps --out DIR PATH...      # every proof step of those files, replayed through coqtop
+    prove data pairs --steps FILE --out F   # the steps as prompt/completion pairs for fine-tuning
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import importlib
 import sys
 
 #: ``prove data NAME ...`` -> "module:function(argv) -> int" (imported when used)
-COMMANDS = {"corpus": "coq_env.corpus:main", "steps": "coq_env.steps:main"}
+COMMANDS = {"corpus": "coq_env.corpus:main", "steps": "coq_env.steps:main", "pairs": "prover.generators.step_pairs:main"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,8 +48,8 @@ def test_the_corpus_has_a_manifest_a_stable_split_and_no_benchmark_statement(tmp
         ("theories/Mini/Clean.v", []), ("theories/Mini/Leak.v", ["amc12b_2003_p17"])]
     lines = [json.loads(l) for l in (tmp_path / "out" / "manifest.jsonl").read_text().splitlines()]
     assert [l["path"] for l in lines] == ["theories/Mini/Clean.v"] and lines[0]["tokens"] > 20
-    assert (tmp_path / "out" / "files" / "theories" / "Mini" / "Clean.v").read_text() == GOOD
-    assert not (tmp_path / "out" / "files" / "theories" / "Mini" / "Leak.v").exists()
+    assert (tmp_path / "out" / lines[0]["split"] / "theories" / "Mini" / "Clean.v").read_text() == GOOD
+    assert not list((tmp_path / "out").rglob("Leak.v"))
     assert json.loads((tmp_path / "out" / "contamination.jsonl").read_text())["path"] == "theories/Mini/Leak.v"
     assert split_of("theories/Mini/Clean.v", 50) == lines[0]["split"] == split_of("theories/Mini/Clean.v", 50)
 
