@@ -53,3 +53,9 @@ def test_theorem_name_and_declared_assumptions():
     assert theorem_name("Theorem mathd_algebra_107:\n  forall x : R, x = x.") == "mathd_algebra_107"
     header = "Require Import Reals.\nParameter f : R -> R.\nAxiom f_def : forall x, f x = 2 * x.\nParameters (g h : nat -> nat) (k : nat).\n"
     assert declared_assumptions(header) == {"f", "f_def", "g", "h", "k"}
+
+
+def test_a_goal_selector_opening_a_brace_is_a_sentence_of_its_own() -> None:
+    """coqtop reads ``2:{`` as a sentence: sent with what follows, every later reply would be misread."""
+    text = "replace a with b.\n  2:{ rewrite x. now f_equal. }\n  [H]: { auto. }\n  2: auto."
+    assert split_sentences(text) == ["replace a with b.", "2:{", "rewrite x.", "now f_equal.", "}", "[H]: {", "auto.", "}", "2: auto."]
