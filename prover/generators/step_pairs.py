@@ -18,8 +18,15 @@ from pathlib import Path
 from prover.generators.prompting import PromptTemplate
 
 
-def step_pairs(steps: Path, template: PromptTemplate) -> Iterator[dict[str, str]]:
-    """The pair of each step record in ``steps`` (tactics over the template's limit are left out)."""
+def split_files(manifest: Path, split: str) -> set[str]:
+    """The files of ``split`` in a ``prove data corpus`` manifest (paths relative to ``coqc -where``)."""
+    with manifest.open(encoding="utf-8") as handle:
+        return {record["path"] for record in map(json.loads, filter(str.strip, handle)) if record["split"] == split}
+
+
+def step_pairs(steps: Path, template: PromptTemplate, files: set[str] | None = None) -> Iterator[dict[str, str]]:
+    """The pair of each step record in ``steps`` (of ``files`` only, when given; tactics over the
+    template's limit are left out)."""
     with steps.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
@@ -29,7 +36,7 @@ def step_pairs(steps: Path, template: PromptTemplate) -> Iterator[dict[str, str]
                 goals, tactic = record["goals"], record["tactic"]
             except (json.JSONDecodeError, KeyError, TypeError) as error:
                 raise ValueError(f"{steps}:{number}: not a proof-step record ({error})") from None
-            if len(tactic) <= template.max_tactic_chars:
+            if len(tactic) <= template.max_tactic_chars and (files is None or record.get("file") in files):
                 yield {"prompt": template.render(goals), "completion": template.completion(tactic)}
 
 
@@ -40,12 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path, help="the pairs file (JSONL) to write")
     parser.add_argument("--backend", default="coq", help="whose prompt renders the goals (default: %(default)s)")
     parser.add_argument("--prompt-file", default=None, help="a prompt JSON instead of the backend's (default: the backend's)")
+    parser.add_argument("--manifest", type=Path, default=None, help="a corpus manifest: keep only the steps of files of --split (default: all steps)")
+    parser.add_argument("--split", default="train", help="the corpus split kept with --manifest (default: %(default)s)")
     args = parser.parse_args(argv)
     template = PromptTemplate.from_file(args.prompt_file) if args.prompt_file else PromptTemplate.for_backend(args.backend)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     with args.out.open("w", encoding="utf-8") as out:
-        for pair in step_pairs(args.steps, template):
+        for pair in step_pairs(args.steps, template, split_files(args.manifest, args.split) if args.manifest else None):
             out.write(json.dumps(pair, ensure_ascii=False) + "\n")
             count += 1
     print(f"{count} pairs written to {args.out}")
