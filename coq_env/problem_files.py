@@ -25,7 +25,11 @@ does not split into sentences is skipped whole, and the other files go on.
 
 from __future__ import annotations
 
+import argparse
 import itertools
+import json
+import sys
+from collections import Counter
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,3 +142,36 @@ def problems_from_files(paths: Iterable[str | Path]) -> tuple[list[FileProblem],
             taken[problem.name] = f"{problem.file}:{problem.line}"
             problems.append(problem)
     return problems, skipped
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``prove data problems`` argument parser."""
+    parser = argparse.ArgumentParser(prog="prove data problems", description="Cut Coq files into problems: each "
+                                     "Theorem/Lemma/... the file proves, with everything before it in the file as its header.")
+    parser.add_argument("files", nargs="+", help="Coq source files (.v)")
+    parser.add_argument("--split", default="files", help="the split the problems belong to (default: %(default)s)")
+    parser.add_argument("--out", required=True, help="the problems file to write (JSONL; replaced if it exists)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``prove data problems FILE.v ... --split NAME --out problems.jsonl``.
+
+    Lemmas that cannot be problems are listed with their reason on stderr. Exit status 0; 1 when a file
+    could not be read as Coq sentences (the problems of the others are written); 2 for bad options or an
+    output file that cannot be written.
+    """
+    args = build_parser().parse_args(argv)
+    problems, skipped = problems_from_files(args.files)
+    try:
+        Path(args.out).write_text("".join(json.dumps(p.record(args.split)) + "\n" for p in problems), encoding="utf-8")
+    except OSError as error:
+        print(f"error: cannot write {args.out}: {error}", file=sys.stderr)
+        return 2
+    for lemma in skipped:
+        print(f"skipped {lemma.file}:{lemma.line} {lemma.name}: {lemma.reason}", file=sys.stderr)
+    reasons = Counter(lemma.reason.split(":")[0].split(" (")[0] for lemma in skipped)
+    summary = "; ".join(f"{count} {reason}" for reason, count in reasons.most_common())
+    print(f"wrote {len(problems)} problems of split {args.split!r} from {len(args.files)} files to {args.out}"
+          + (f"; skipped {len(skipped)} lemmas ({summary})" if skipped else ""), file=sys.stderr)
+    return 1 if any(lemma.line == 0 for lemma in skipped) else 0

@@ -17,7 +17,8 @@ class SentenceError(ValueError):
     """The text is not a sequence of complete Coq sentences."""
 
 
-_BULLET = re.compile(r"(-+|\++|\*+|\{|\})")
+#: A bullet, a brace, or a goal selector opening a brace (``2:{``, ``[x]:{``): each a sentence of its own.
+_BULLET = re.compile(r"(-+|\++|\*+|\{|\}|(?:\d+|\[[A-Za-z_][\w']*\])\s*:\s*\{)")
 _COMMENT_DELIMITER = re.compile(r"\(\*|\*\)")
 #: What can change the splitter's state inside a sentence: a comment, a string, a period before whitespace.
 _CODE_EVENT = re.compile(r'\(\*|"|\.(?=\s|\Z)')

@@ -92,7 +92,7 @@ def _generator_fingerprint(generator: GeneratorConfig) -> dict[str, Any]:
     A model counts with its engine, sampling, prompt, dtype and seed; ``--max-wait-ms``,
     ``--device``, ``--compile`` and the like only change how fast the same samples come.
     """
-    data: dict[str, Any] = {"name": generator.name, "tactics": generator.tactics, "model": None}
+    data: dict[str, Any] = {"name": generator.name, "tactics": generator.tactics, "steps": generator.steps, "model": None}
     if generator.model is not None:
         model, options = generator.model, generator.model.engine_options
         data["model"] = {

@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen = parser.add_argument_group("generator")
     gen.add_argument("--generator", default="portfolio", choices=GENERATORS, help="tactic source when no --model is given (default: %(default)s)")
     gen.add_argument("--tactics", default=None, help="file with one tactic per line, for --generator replay")
+    gen.add_argument("--steps", default=None, help="proof steps (steps.jsonl from `prove data steps`), for --generator knn")
     add_model_arguments(gen)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout as well")
     return parser
@@ -93,7 +94,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         allow_config_change=args.allow_config_change,
         search=SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit,
                             max_tactic_chars=args.max_tactic_chars),
-        generator=GeneratorConfig(name=args.generator, tactics=args.tactics, model=model_config_from_args(args)),
+        generator=GeneratorConfig(name=args.generator, tactics=args.tactics, steps=args.steps, model=model_config_from_args(args)),
         env_options={} if args.tactic_timeout is None else {"timeout": args.tactic_timeout},
     )
 

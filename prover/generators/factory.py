@@ -13,7 +13,7 @@ from prover.registry import backend_class
 if TYPE_CHECKING:
     from prover.generators.models import ModelConfig
 
-GENERATORS = ("portfolio", "replay", "automation", "model")
+GENERATORS = ("portfolio", "replay", "automation", "knn", "model")
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class GeneratorConfig:
 
     name: str = "portfolio"  #: portfolio | replay | automation | model (implied by ``model``)
     tactics: str | None = None  #: file of tactics for ``replay``
+    steps: str | None = None  #: proof steps (``prove data steps``' ``steps.jsonl``) for ``knn``
     model: ModelConfig | None = None  #: a model generator (model, engine and its options); overrides ``name``
 
     @property
@@ -45,6 +46,12 @@ def build_generator(config: GeneratorConfig, backend: str) -> TacticGenerator:
         if not config.tactics:
             raise ValueError("--generator replay needs --tactics FILE")
         return ReplayGenerator.from_file(config.tactics)
+    if config.name == "knn":
+        if not config.steps:
+            raise ValueError("--generator knn needs --steps FILE (a steps.jsonl made by `prove data steps`)")
+        from prover.generators.knn import KnnGenerator
+
+        return KnnGenerator.from_steps(config.steps)
     if config.name == "model":
         raise ValueError("--generator model needs --model PATH_OR_HUB_ID")
     raise ValueError(f"unknown generator {config.name!r}; known: {', '.join(GENERATORS)}")

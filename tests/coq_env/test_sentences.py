@@ -54,3 +54,9 @@ def test_spans_locate_each_sentence_and_its_first_code():
     assert [text[s.code : s.end] for s in spans] == ["Lemma a : True.", "-", "exact I.", "Qed."]
     assert text[spans[0].start : spans[0].end].startswith("(* doc *)")
     assert text[spans[3].start : spans[3].end].strip() == "(* tail *) Qed."
+
+
+def test_a_goal_selector_opening_a_brace_is_a_sentence_of_its_own() -> None:
+    """coqtop reads ``2:{`` as a sentence: sent with what follows, every later reply would be misread."""
+    text = "replace a with b.\n  2:{ rewrite x. now f_equal. }\n  [H]: { auto. }\n  2: auto."
+    assert split_sentences(text) == ["replace a with b.", "2:{", "rewrite x.", "now f_equal.", "}", "[H]: {", "auto.", "}", "2: auto."]

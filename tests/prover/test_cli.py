@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from coq_env.problem_files import build_parser as problems_parser
 from prover.entrypoints.cli import build_parser, config_from_args
 from prover.engines.base import SamplingParams
 from prover.engines.hf.config import HFEngineConfig
 from prover.engines.openai.config import OpenAIConfig
 from prover.engines.scheduler import SchedulerConfig
-from prover.entrypoints.data import build_parser as data_parser
 from prover.entrypoints.serve import build_parser as serve_parser
 
 
 def test_every_option_has_a_help_line() -> None:
-    problems = data_parser()._subparsers._group_actions[0].choices["problems"]
-    for parser in (build_parser(), serve_parser(), problems):
+    for parser in (build_parser(), serve_parser(), problems_parser()):
         undocumented = [a.option_strings for a in parser._actions if a.option_strings and not a.help]
         assert undocumented == []
 
