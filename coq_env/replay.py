@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from coq_env.goals import GoalDisplay, parse_display, parse_goal
-from coq_env.sentences import SentenceError, _strip_comments, check_tactic_sentence, split_sentences
+from coq_env.sentences import SentenceError, strip_comments, check_tactic_sentence, split_sentences
 from coq_env.session import CoqtopSession, SentenceTimeout
 from prover.env import Goal, State
 
@@ -50,7 +50,7 @@ class _Lemma:
 
 def code_of(sentence: str) -> str:
     """The sentence without comments, on one line (as it is sent to coqtop and recorded)."""
-    return " ".join(_strip_comments(sentence).split())
+    return " ".join(strip_comments(sentence).split())
 
 
 def replay_file(
