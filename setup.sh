@@ -5,12 +5,15 @@
 #
 #   ./setup.sh           # the prover
 #   ./setup.sh --test    # the prover, the model engines (CPU torch), training and the test tools
+#   ./setup.sh --corpus  # the prover, and more Coq libraries whose sources `prove data corpus` collects
 set -euo pipefail
 cd "$(dirname "$0")"
 
 COQ_PACKAGES=(coq libcoq-stdlib libcoq-hammer libcoq-interval libcoq-coquelicot libcoq-mathcomp-ssreflect)
 # The tests also compile the hf engine's decode step with torch.compile, whose CPU backend needs g++.
 [ "${1:-}" = "--test" ] && COQ_PACKAGES+=(g++)
+# More Debian Coq libraries with sources, for the training corpus (the list in coq_env/corpus.py).
+[ "${1:-}" = "--corpus" ] && COQ_PACKAGES+=(libcoq-flocq libcoq-bignums libcoq-mathcomp-algebra libcoq-mathcomp-fingroup libcoq-mathcomp-field libcoq-stdpp libcoq-math-classes libcoq-coqprime)
 missing=()
 for package in "${COQ_PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -29,7 +32,7 @@ PYTHON=${PYTHON:-python3}
 if [ "${1:-}" = "--test" ]; then
   # The CPU build of torch first, so that the hf extra does not pull a CUDA build.
   .venv/bin/python -m pip install -q "torch==2.13.0"
-  .venv/bin/python -m pip install -q -e ".[hf,train,test]"
+  .venv/bin/python -m pip install -q -e ".[hf,train,knn,test]"
 else
   .venv/bin/python -m pip install -q -e .
 fi

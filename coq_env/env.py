@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 
 from coq_env.goals import GoalDisplay, parse_display, parse_goal
-from coq_env.sentences import SentenceError, split_sentences, tactic_sentences, theorem_name
-from coq_env.session import CoqtopSession, Reply, SentenceTimeout
+from coq_env.loader import ProblemLoader
+from coq_env.prelude import Prelude, PreludeChoice, default_prelude
+from coq_env.sentences import SentenceError, split_sentences, tactic_sentences
+from coq_env.session import CoqtopSession, SentenceTimeout
+from coq_env.statements import parse_statement
 from coq_env.verify import CoqVerifier
 from prover.env import (
     Goal,
@@ -44,13 +46,7 @@ _COQ_ERROR = re.compile(r"^Error:", re.M)
 MAX_FULL_GOALS = 8
 
 
-def _data(name: str) -> str:
-    return resources.files("coq_env.data").joinpath(name).read_text("utf-8")
-
-
-def default_prelude() -> str:
-    """The automation imports loaded before every header (``data/prelude.v``)."""
-    return _data("prelude.v")
+__all__ = ["CoqEnv", "default_prelude"]
 
 
 @dataclass
@@ -89,9 +85,10 @@ class CoqEnv(ProofEnv):
         self.prelude = default_prelude() if prelude is None else prelude
         self.session = CoqtopSession(coqtop, memory_limit_mb=memory_limit_mb)
         self.verifier = CoqVerifier(coqc=coqc, prelude=self.prelude, timeout=verify_timeout)
+        self.loader = ProblemLoader(self.session, Prelude(self.prelude), setup_timeout, self.timeout)
         self.restarts = 0
-        self._base_state: int | None = None  # document state after the prelude
         self._problem: Problem | None = None
+        self._choices: dict[tuple[str, str], PreludeChoice] = {}  # (header, statement) -> the prelude it loaded with
         self._nodes: dict[int, _Node] = {}
         self._path: list[tuple[int, int]] = []  # (node id, coq state) from the root down
         self._next_id = 0
@@ -104,7 +101,7 @@ class CoqEnv(ProofEnv):
         the session until its setup timeout.
         """
         try:
-            theorem_name(statement)
+            parse_statement(statement)
             sentences = split_sentences(statement)
         except SentenceError as error:
             return f"not a Coq statement: {error}"
@@ -122,9 +119,9 @@ class CoqEnv(ProofEnv):
         self._nodes.clear()
         self._path.clear()
         try:
-            theorem_name(problem.statement)
+            parse_statement(problem.statement)
             root_state = self._load_problem(problem)
-        except (SentenceError, SentenceTimeout) as error:
+        except (SentenceError, SentenceTimeout, ProblemSetupError) as error:
             raise ProblemSetupError(f"{problem.name}: {error or 'timed out'}") from error
         state = self._read_state(self._new_id())
         self._nodes[state.id] = _Node(None, (), state, 0)
@@ -174,12 +171,28 @@ class CoqEnv(ProofEnv):
         return Proved(state) if display.status == "proved" else Progress(state)
 
     def verify(self, problem: Problem, proof: list[str]) -> Verdict:
-        """Re-check the proof with ``coqc`` in a fresh process (see :class:`CoqVerifier`)."""
-        return self.verifier.verify(problem, proof)
+        """Re-check the proof with ``coqc`` in a fresh process (see :class:`CoqVerifier`).
+
+        The check uses the prelude the problem was loaded with; a problem this env has not
+        loaded is opened first to choose it (which closes the problem open before).
+        """
+        choice = self._choices.get((problem.header, problem.statement))
+        if choice is None:
+            self.open(problem)
+            choice = self._choices[(problem.header, problem.statement)]
+        return self.verifier.verify(problem, proof, prelude=choice.text)
 
     def proof_script(self, problem: Problem, proof: list[str]) -> str:
-        """The file that :meth:`verify` compiles."""
-        return self.verifier.proof_file(problem, proof)
+        """The proof as a file, with the prelude the problem was loaded with (the whole one if not loaded)."""
+        choice = self._choices.get((problem.header, problem.statement))
+        return self.verifier.proof_file(problem, proof, prelude=None if choice is None else choice.text)
+
+    def problem_setup(self) -> dict[str, str]:
+        """The prelude the open problem was loaded with (``prelude``) and why not the whole one (``prelude_reason``)."""
+        if self._problem is None:
+            return {}
+        choice = self._choices.get((self._problem.header, self._problem.statement))
+        return choice.record() if choice else {}
 
     def interrupt(self) -> None:
         """Kill coqtop and any running ``coqc`` check at once, from any thread; the env is done."""
@@ -189,7 +202,7 @@ class CoqEnv(ProofEnv):
     def close(self) -> None:
         """Stop coqtop and remove its working folder."""
         self.session.close()
-        self._base_state = None
+        self.loader.reset()
 
     # -- document navigation -------------------------------------------------------
 
@@ -236,7 +249,7 @@ class CoqEnv(ProofEnv):
     def _recover(self) -> None:
         """Restart coqtop after a timeout and rebuild the root of the open problem."""
         self.restarts += 1
-        self._base_state = None
+        self.loader.reset()
         assert self._problem is not None
         root_id = self._path[0][0] if self._path else 0
         try:
@@ -248,26 +261,12 @@ class CoqEnv(ProofEnv):
     # -- loading -------------------------------------------------------------------
 
     def _load_problem(self, problem: Problem) -> int:
-        """Run prelude (once per process), header and statement; return the root's Coq state."""
-        if self._base_state is None or not self.session.alive:
-            self.session.start(self.setup_timeout)
-            self._run_all(self.prelude, "prelude")
-            self._base_state = self.session.state
-        elif self.session.state != self._base_state:
-            self.session.back_to(self._base_state, self.timeout)
-        self._run_all(problem.header, "header")
-        reply = self._run_all(problem.statement, "statement")
-        if reply is None or reply.proof_name != theorem_name(problem.statement):
-            raise ProblemSetupError(f"{problem.name}: the statement did not open a proof")
-        return self.session.state
-
-    def _run_all(self, text: str, what: str) -> Reply | None:
-        reply = None
-        for sentence in split_sentences(text):
-            reply = self.session.run(sentence.replace("\n", " "), self.setup_timeout)
-            if not reply.ok:
-                raise ProblemSetupError(f"{what} rejected by Coq at {sentence[:80]!r}: {reply.error}")
-        return reply
+        """Load prelude (once per process), header and statement; return the root's Coq state."""
+        root, choice = self.loader.load(problem.header, problem.statement)
+        if len(self._choices) >= 256:
+            self._choices.clear()
+        self._choices[(problem.header, problem.statement)] = choice
+        return root
 
     def _read_state(self, state_id: int) -> State:
         reply = self.session.run("Show.", self.timeout)

@@ -10,33 +10,53 @@ outside comments (which nest) and strings.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 
 class SentenceError(ValueError):
     """The text is not a sequence of complete Coq sentences."""
 
 
-_BULLET = re.compile(r"(-+|\++|\*+|\{|\})")
+#: A bullet, a brace, or a goal selector opening a brace (``2:{``, ``[x]:{``): each a sentence of its own.
+_BULLET = re.compile(r"(-+|\++|\*+|\{|\}|(?:\d+|\[[A-Za-z_][\w']*\])\s*:\s*\{)")
 _COMMENT_DELIMITER = re.compile(r"\(\*|\*\)")
 #: What can change the splitter's state inside a sentence: a comment, a string, a period before whitespace.
 _CODE_EVENT = re.compile(r'\(\*|"|\.(?=\s|\Z)')
 _SPACE = re.compile(r"\s*")
 
 
+@dataclass(frozen=True)
+class Span:
+    """Where one sentence lies in a text: ``text[start:end]`` is the sentence with the
+    whitespace and comments before it (none before a bullet), ``text[code:end]`` the
+    sentence from its first code."""
+
+    start: int
+    code: int
+    end: int
+
+
 def split_sentences(text: str) -> list[str]:
     """Split Coq source into sentences, each stripped and ending as Coq sees it.
 
-    Raises :class:`SentenceError` for an unclosed comment or string. A trailing
-    fragment without a final period is returned as its own (incomplete) item;
-    callers decide whether to complete it (see :func:`tactic_sentences`).
+    Each sentence keeps the comments before it. Raises :class:`SentenceError` for
+    an unclosed comment or string. A trailing fragment without a final period is
+    returned as its own (incomplete) item; callers decide whether to complete it
+    (see :func:`tactic_sentences`).
+    """
+    return [text[span.start : span.end].strip() for span in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list[Span]:
+    """The :class:`Span` of each sentence of ``text`` (see :func:`split_sentences`).
 
     One pass, linear in the length of ``text``: regular expressions jump from one
     place that matters (a comment or string delimiter, a period before whitespace,
     the first code of a sentence) to the next.
     """
-    sentences: list[str] = []
+    spans: list[Span] = []
     n = len(text)
-    start = i = 0
+    start = code = i = 0
     blank = True  # only whitespace and comments since ``start``
     while True:
         if blank:
@@ -49,13 +69,14 @@ def split_sentences(text: str) -> list[str]:
             # At the start of a sentence a bullet or brace is a sentence by itself.
             bullet = _BULLET.match(text, i)
             if bullet:
-                sentences.append(bullet.group(0))
+                spans.append(Span(i, i, bullet.end()))  # comments before a bullet are dropped
                 i = start = bullet.end()
                 continue
             if _is_sentence_end(text, i):
                 start = i = i + 1  # a period with nothing before it is no sentence
                 continue
             blank = False
+            code = i
             if text[i] != '"':
                 i += 1
                 continue
@@ -71,12 +92,12 @@ def split_sentences(text: str) -> list[str]:
         elif text[i - 1] == ".":
             i += 1  # ".." is not a sentence end
         else:
-            sentences.append(text[start : i + 1].strip())
+            spans.append(Span(start, code, i + 1))
             start = i = i + 1
             blank = True
     if not blank:
-        sentences.append(text[start:].strip())
-    return sentences
+        spans.append(Span(start, code, len(text.rstrip())))
+    return spans
 
 
 def _is_sentence_end(text: str, i: int) -> bool:
@@ -116,7 +137,7 @@ def _string_end(text: str, i: int) -> int:
         i = quote + 2
 
 
-def _strip_comments(text: str) -> str:
+def strip_comments(text: str) -> str:
     """``text`` without its (possibly nested) comments; strings are left alone.
 
     An unclosed comment runs to the end of ``text``.
@@ -147,7 +168,7 @@ def check_tactic_sentence(sentence: str) -> str | None:
     ``Abort``, ``Axiom``, ``Theorem``, ``Require``, ...) and the escape tactics
     ``admit``/``give_up`` are refused.
     """
-    code = _strip_comments(sentence).strip()
+    code = strip_comments(sentence).strip()
     if not code:
         return "empty sentence"
     if _BULLET.fullmatch(code):
@@ -180,7 +201,7 @@ def tactic_sentences(tactic: str) -> list[str]:
     if not sentences:
         raise SentenceError("empty tactic")
     last = sentences[-1]
-    if not _BULLET.fullmatch(last) and not _strip_comments(last).rstrip().endswith("."):
+    if not _BULLET.fullmatch(last) and not strip_comments(last).rstrip().endswith("."):
         sentences[-1] = last + "."
     for sentence in sentences:
         reason = check_tactic_sentence(sentence)
@@ -188,34 +209,3 @@ def tactic_sentences(tactic: str) -> list[str]:
             raise SentenceError(reason)
     return [" ".join(sentence.split()) if '"' not in sentence else sentence.replace("\n", " ")
             for sentence in sentences]
-
-
-_THEOREM = re.compile(
-    r"^\s*(?:Theorem|Lemma|Fact|Remark|Corollary|Proposition|Example)\s+([A-Za-z_][\w']*)"
-)
-
-
-def theorem_name(statement: str) -> str:
-    """The name declared by a ``Theorem name : ...`` statement."""
-    match = _THEOREM.match(_strip_comments(statement))
-    if not match:
-        raise SentenceError("statement does not start with Theorem/Lemma NAME")
-    return match.group(1)
-
-
-_DECLARATION = re.compile(
-    r"^\s*(?:Local\s+|Global\s+)?(?:Axioms?|Parameters?|Hypothes[ie]s|Variables?|Conjectures?)\b(.*)$",
-    re.S,
-)
-_BINDER_NAMES = re.compile(r"(?:^|\()\s*([A-Za-z_][\w' ]*?)\s*:(?!=)")
-
-
-def declared_assumptions(header: str) -> set[str]:
-    """Names that ``Axiom``/``Parameter``/``Hypothesis``/``Variable`` sentences of ``header`` declare."""
-    names: set[str] = set()
-    for sentence in split_sentences(header):
-        match = _DECLARATION.match(_strip_comments(sentence))
-        if match:
-            for group in _BINDER_NAMES.findall(match.group(1).strip()):
-                names.update(group.split())
-    return names

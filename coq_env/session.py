@@ -140,7 +140,7 @@ class CoqtopSession:
         self._expect_prompt(timeout)
 
     def run(self, sentence: str, timeout: float) -> Reply:
-        """Send one complete sentence (no line breaks) and return coqtop's reply."""
+        """Send one complete sentence (line breaks and all) and return coqtop's reply."""
         if self.interrupted or not self.alive:
             raise ProverCrashError("coqtop was stopped" if self.interrupted else "coqtop is not running")
         assert self._process is not None
@@ -190,6 +190,8 @@ class CoqtopSession:
         except pexpect.EOF:
             tail = (self._process.before or "")[-500:]
             self.kill()
+            if self.interrupted:
+                raise ProverCrashError("coqtop was stopped: the run is being interrupted") from None
             raise ProverCrashError(f"coqtop exited: {tail.strip()}") from None
         self.state = int(self._process.match.group(2))
         return self._process.before, self._process.match.group(1)

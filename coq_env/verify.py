@@ -1,40 +1,42 @@
 """The soundness check: a proof counts only when a fresh ``coqc`` accepts the whole file.
 
 The file is the prelude, the problem's header, its *original* statement,
-``Proof.``, the proof's sentences and ``Qed.``. Before compiling, every proof
-sentence must be a tactic (no vernacular such as ``Admitted``, ``Abort``,
-``Axiom`` or a second ``Theorem``, no ``admit``/``give_up``). After it,
+``Proof.``, the proof's sentences and ``Qed.``, then ``End`` for each section
+and module the header left open. Before compiling, every proof sentence must be
+a tactic (no vernacular such as ``Admitted``, ``Abort``, ``Axiom`` or a second
+``Theorem``, no ``admit``/``give_up``). Then
 
-* ``Print Assumptions`` may list only axioms that the header itself declares
-  (printed unqualified) or that come from a library (printed qualified, e.g.
-  ``ClassicalDedekindReals.sig_forall_dec``): a proof cannot ``Require``
-  anything, so a qualified axiom can only come from the installed libraries;
-* ``Check`` of the theorem under ``Set Printing All`` must print the same type
-  as the statement compiled *without* the prelude, so the prelude's imports
-  cannot have changed what the statement means.
+* the statement's type as Coq elaborated it (the goal under ``Set Printing
+  All``, shown by a probe right after ``Proof.`` between two markers no proof can
+  forge) must be what the header and statement alone, compiled *without* the
+  prelude, elaborate: the prelude's imports cannot have changed what the
+  statement means. Only the probe's output is compared, so a header may print
+  (``Compute``, ``Check``, ``Search``, ...);
+* the theorem may rest only on axioms of the installed libraries and on the
+  assumptions the file itself *declares* (``Axiom``, ``Parameter``, ...), never
+  on a lemma the file ``Admitted`` (see :mod:`coq_env.assumptions`): a second
+  ``coqc`` prints its assumptions from outside the compiled file. The verdict
+  names the header's axioms the proof uses.
 """
 
 from __future__ import annotations
 
 import os
-import re
+import secrets
 import signal
 import subprocess
 import threading
 from functools import lru_cache
 from pathlib import Path
 
+from coq_env.assumptions import AXIOM_KIND, Assumptions, classify_assumptions, glob_definitions
 from coq_env.processes import owned_workdir, require_tool, with_parent_death_signal
-from coq_env.sentences import (
-    SentenceError,
-    check_tactic_sentence,
-    declared_assumptions,
-    tactic_sentences,
-    theorem_name,
-)
+from coq_env.sentences import SentenceError, check_tactic_sentence, tactic_sentences
+from coq_env.statements import closing_sentences, open_blocks, parse_statement
 from prover.env import Problem, ProverCrashError, Verdict
 
-_ASSUMPTIONS = re.compile(r"^(?:Closed under the global context|Axioms:|Opaque constants:|Transparent constants:|Section Variables:)", re.M)
+#: The checked file's library name: outside it, the file's own names all start with it.
+CHECKED_LIBRARY = "LlemmaUnderCheck"
 
 
 class CoqVerifier:
@@ -43,6 +45,7 @@ class CoqVerifier:
     Each ``coqc`` runs in its own process group, in a folder ``llemma-coq-<pid>-...``
     removed after the check, and dies with the thread that started it. Raises
     :class:`~prover.env.ProverNotInstalledError` when ``coqc`` is not installed.
+    ``prelude`` is the default; :meth:`verify` takes the one the search used.
     """
 
     def __init__(self, coqc: str = "coqc", prelude: str = "", timeout: float = 120.0) -> None:
@@ -55,15 +58,14 @@ class CoqVerifier:
         self._lock = threading.Lock()
         self._reference_type = lru_cache(maxsize=64)(self._compile_reference_type)
 
-    def proof_file(self, problem: Problem, proof: list[str]) -> str:
-        """The checked file: prelude, header, statement, ``Proof.``, proof, ``Qed.``."""
-        body = "\n".join(proof)
-        return f"{self.prelude}\n{problem.header}\n{problem.statement}\nProof.\n{body}\nQed.\n"
+    def proof_file(self, problem: Problem, proof: list[str], prelude: str | None = None) -> str:
+        """The proof as a file: prelude, header, statement, ``Proof.``, proof, ``Qed.``, closing ``End``\\ s."""
+        return self._file(problem, "\n".join(proof), self.prelude if prelude is None else prelude, "")
 
-    def verify(self, problem: Problem, proof: list[str]) -> Verdict:
+    def verify(self, problem: Problem, proof: list[str], prelude: str | None = None) -> Verdict:
         """Whether ``proof`` proves ``problem`` as stated, judged by a fresh ``coqc``."""
         try:
-            name = theorem_name(problem.statement)
+            statement = parse_statement(problem.statement)
             sentences = [s for step in proof for s in tactic_sentences(step)]
         except SentenceError as error:
             return Verdict(False, f"not a valid proof: {error}")
@@ -73,64 +75,87 @@ class CoqVerifier:
             reason = check_tactic_sentence(sentence)
             if reason:
                 return Verdict(False, reason)
-        source = self.proof_file(problem, sentences)
-        probe = f"{source}{_type_probe(name)}Unset Printing All.\nPrint Assumptions {name}.\n"
-        ok, output = self._compile(probe)
-        if not ok:
-            return Verdict(False, f"coqc rejected the proof: {output[-800:].strip()}", source)
-        # Messages a proof prints (idtac) all come before the checks after Qed, so read
-        # the last `Check` display and the `Print Assumptions` output that follows it.
-        checks = list(re.finditer(rf"^{re.escape(name)}\n\s+: ", output, re.M))
-        header = _ASSUMPTIONS.search(output, checks[-1].start()) if checks else None
-        if header is None:
-            return Verdict(False, "coqc printed no readable type and assumptions", source)
-        checked, assumptions = output[checks[-1].start(): header.start()], output[header.start():]
-        axioms = parse_axioms(assumptions)
-        allowed = declared_assumptions(problem.header)
-        foreign = [axiom for axiom in axioms if "." not in axiom and axiom not in allowed]
-        if foreign:
-            return Verdict(False, f"proof depends on undeclared axioms: {', '.join(foreign)}", source)
-        reference = self._reference_type(problem.header, problem.statement)
-        if reference is None:
-            return Verdict(False, "the statement alone does not compile", source)
-        if _normal(checked) != reference:
-            return Verdict(False, "the statement's meaning changed under the prelude", source)
-        return Verdict(True, "coqc accepted the proof", source)
+        marker = secrets.token_hex(8)
+        prelude = self.prelude if prelude is None else prelude
+        source = self._file(problem, "\n".join(sentences), prelude, marker)
+        with owned_workdir("llemma-coq-") as tmp:
+            ok, output = self._compile(tmp, CHECKED_LIBRARY, source)
+            if not ok:
+                return Verdict(False, f"coqc rejected the proof: {output[-800:].strip()}", source)
+            checked_type = _probe_output(output, marker)
+            reference = self._reference_type(problem.header, problem.statement)
+            if checked_type is None or reference is None:
+                reason = "coqc printed no readable statement type" if reference else "the statement alone does not compile"
+                return Verdict(False, reason, source)
+            if checked_type != reference:
+                return Verdict(False, "the statement's meaning changed under the prelude", source)
+            start = len(f"{prelude}\n{problem.header}\n".encode("utf-8"))
+            statement_bytes = range(start, start + len(problem.statement.encode("utf-8")))
+            assumptions = self._assumptions(tmp, statement_bytes, statement.name)
+        if isinstance(assumptions, str):
+            return Verdict(False, assumptions, source)
+        if assumptions.refusal:
+            return Verdict(False, assumptions.refusal, source)
+        using = f", using the header's axioms: {', '.join(assumptions.declared)}" if assumptions.declared else ""
+        return Verdict(True, f"coqc accepted the proof{using}", source)
+
+    def _file(self, problem: Problem, body: str, prelude: str, marker: str, end: str = "Qed.") -> str:
+        probe = _type_probe(marker) if marker else ""
+        closing = closing_sentences(open_blocks(problem.header))
+        return f"{prelude}\n{problem.header}\n{problem.statement}\nProof.\n{probe}{body}\n{end}\n{closing}"
+
+    def _assumptions(self, tmp: str, statement_bytes: range, name: str | None) -> Assumptions | str:
+        """The assumptions of the theorem compiled in ``tmp``, asked from outside the file, or why they are unknown.
+
+        The theorem is the definition that Coq's ``.glob`` record places in ``statement_bytes``.
+        """
+        glob_path = Path(tmp) / f"{CHECKED_LIBRARY}.glob"
+        definitions = glob_definitions(glob_path.read_text("utf-8", "replace")) if glob_path.exists() else []
+        theorem = next((d for d in definitions if d.start in statement_bytes and d.kind != "binder"
+                        and name in (None, d.name)), None)
+        if theorem is None:
+            return "coqc's record of the file does not show where the theorem was defined"
+        axioms = {d.qualified for d in definitions if d.kind == AXIOM_KIND}
+        query = f"Require {CHECKED_LIBRARY}.\nPrint Assumptions {CHECKED_LIBRARY}.{theorem.qualified}.\n"
+        ok, output = self._compile(tmp, "LlemmaAssumptions", query)
+        assumptions = classify_assumptions(output, CHECKED_LIBRARY, axioms) if ok else None
+        return assumptions if assumptions is not None else f"coqc printed no readable assumptions: {output[-300:].strip()}"
 
     def _compile_reference_type(self, header: str, statement: str) -> str | None:
-        name = theorem_name(statement)
-        source = f"{header}\n{statement}\nProof.\nAdmitted.\n{_type_probe(name)}"
-        ok, output = self._compile(source)
-        return _normal(output) if ok else None
-
-    def _compile(self, source: str) -> tuple[bool, str]:
+        marker = secrets.token_hex(8)
+        source = self._file(Problem("", "", header, statement), "", "", marker, end="Admitted.")
         with owned_workdir("llemma-coq-") as tmp:
-            path = Path(tmp) / "Check.v"
-            path.write_text(source, encoding="utf-8")
-            with self._lock:
-                if self.interrupted:
-                    raise ProverCrashError("coqc was stopped: the run is being interrupted")
-                process = subprocess.Popen(
-                    with_parent_death_signal([self.coqc, "-q", str(path)]),
-                    cwd=tmp,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    start_new_session=True,
-                )
-                self._running = process
-            try:
-                output, errors = process.communicate(timeout=self.timeout)
-            except subprocess.TimeoutExpired:
-                _kill_group(process)
-                process.communicate()
-                return False, f"coqc timed out after {self.timeout:.0f}s"
-            finally:
-                with self._lock:
-                    self._running = None
+            ok, output = self._compile(tmp, CHECKED_LIBRARY, source)
+        return _probe_output(output, marker) if ok else None
+
+    def _compile(self, tmp: str, module: str, source: str) -> tuple[bool, str]:
+        """Compile ``source`` as ``module.v`` in ``tmp``: whether ``coqc`` accepted it, and its output."""
+        path = Path(tmp) / f"{module}.v"
+        path.write_text(source, encoding="utf-8")
+        with self._lock:
             if self.interrupted:
                 raise ProverCrashError("coqc was stopped: the run is being interrupted")
-            return process.returncode == 0, output + errors
+            process = subprocess.Popen(
+                with_parent_death_signal([self.coqc, "-q", path.name]),
+                cwd=tmp,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+            self._running = process
+        try:
+            output, errors = process.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            process.communicate()
+            return False, f"coqc timed out after {self.timeout:.0f}s"
+        finally:
+            with self._lock:
+                self._running = None
+        if self.interrupted:
+            raise ProverCrashError("coqc was stopped: the run is being interrupted")
+        return process.returncode == 0, output if process.returncode == 0 else output + errors
 
     def interrupt(self) -> None:
         """Kill the check in progress (from any thread) and refuse later ones."""
@@ -147,25 +172,23 @@ def _kill_group(process: subprocess.Popen) -> None:
         pass
 
 
-def parse_axioms(output: str) -> list[str]:
-    """Axiom names from ``Print Assumptions`` output (empty when closed)."""
-    if "Closed under the global context" in output:
-        return []
-    names = []
-    in_block = False
-    for line in output.splitlines():
-        if re.match(r"^(Axioms|Opaque constants|Transparent constants):", line):
-            in_block = line.startswith("Axioms")
-            continue
-        if in_block and line and not line[0].isspace():
-            names.append(line.split(" : ")[0].strip())
-    return names
+def _type_probe(marker: str) -> str:
+    """Show the goal fully explicit (what the statement means to Coq) between two markers.
+
+    Whole: past the printing depth (50 by default) Coq prints a subterm as ``...``, and a
+    difference deep in the statement would not show.
+    """
+    return (f'idtac "llemma-probe-{marker}".\nSet Printing All.\nSet Printing Depth {_UNLIMITED}.\n'
+            f'Set Printing Width {_UNLIMITED}.\nShow.\nUnset Printing All.\nidtac "llemma-probe-end-{marker}".\n')
 
 
-def _type_probe(name: str) -> str:
-    """Print the theorem's fully explicit type (what the statement means to Coq)."""
-    return f"Set Printing All.\nCheck {name}.\n"
+_UNLIMITED = 1_000_000
 
 
-def _normal(text: str) -> str:
-    return " ".join(text.split())
+def _probe_output(output: str, marker: str) -> str | None:
+    """What the probe printed, whitespace normalised; None if its markers are missing."""
+    start = output.find(f"llemma-probe-{marker}")
+    end = output.find(f"llemma-probe-end-{marker}", start)
+    if start < 0 or end < 0:
+        return None
+    return " ".join(output[start + len(marker) + len("llemma-probe-"): end].split())

@@ -221,6 +221,14 @@ class ProofEnv(abc.ABC):
     def verify(self, problem: Problem, proof: list[str]) -> Verdict:
         """Re-check ``proof`` (the tactics in order) for ``problem`` in a fresh process."""
 
+    def problem_setup(self) -> dict[str, str]:
+        """How the open problem was set up, where the backend had a choice, for its results record.
+
+        Empty by default; Coq names the prelude it loaded the problem with and why it is not the
+        whole one (``{"prelude": "without interval", "prelude_reason": "..."}``).
+        """
+        return {}
+
     def proof_script(self, problem: Problem, proof: list[str]) -> str:
         """The whole checkable file for ``proof``; backends override to add syntax."""
         return "\n".join([problem.header, problem.statement, *proof])

@@ -39,11 +39,16 @@ class BenchmarkEntry:
     skip_reason: str = ""
 
 
+def _source_name(benchmark: str) -> str:
+    """The name errors give a benchmark's file."""
+    return f"prover/data/{benchmark}.jsonl" if benchmark in BENCHMARKS else benchmark
+
+
 def _lines(benchmark: str) -> tuple[str, list[str]]:
     """The name to report errors under, and the lines of a named benchmark or a JSONL file."""
     if benchmark in BENCHMARKS:
         source = resources.files("prover.data").joinpath(f"{benchmark}.jsonl")
-        return f"prover/data/{benchmark}.jsonl", source.read_text("utf-8").splitlines()
+        return _source_name(benchmark), source.read_text("utf-8").splitlines()
     if benchmark.endswith(".jsonl") and Path(benchmark).is_file():
         try:
             return benchmark, Path(benchmark).read_text("utf-8").splitlines()
@@ -97,18 +102,20 @@ def load_benchmark(
 ) -> list[BenchmarkEntry]:
     """Problems of ``benchmark`` for ``backend``, filtered by split and names, in file order.
 
-    Problems the backend cannot attempt (no statement for that system, or one the benchmark
-    marks as not compiling, ``<field>_checked: false``) come back with a ``skip_reason``
-    instead of being dropped. Raises :class:`BenchmarkError` for a bad file or record and
-    ``ValueError`` for names that are not in it.
+    ``split`` is any split the file's records declare (``"split"``, default ``"custom"``), or
+    None for all. Problems the backend cannot attempt (no statement for that system, or one
+    the benchmark marks as not compiling, ``<field>_checked: false``) come back with a
+    ``skip_reason`` instead of being dropped. Raises :class:`BenchmarkError` for a bad file or
+    record or a split the file does not declare, and ``ValueError`` for names that are not in it.
     """
     env_class = backend_class(backend)
     field = env_class.statement_field
     if not field:
         raise ValueError(f"backend {backend!r} names no statement field for benchmark problems")
     wanted = set(names) if names else None
-    entries, first_line = [], {}
+    entries, first_line, splits = [], {}, set()
     for where, record in _records(benchmark):
+        splits.add(record["split"])
         key = (record["split"], record["name"])
         if key in first_line:
             raise BenchmarkError(f"{where}: problem {key[1]!r} of split {key[0]!r} is already on {first_line[key]}")
@@ -126,6 +133,9 @@ def load_benchmark(
         elif record.get(f"{field}_checked") is False:
             skip = f"statement does not compile with {backend}: " + str(record.get(f"{field}_error", "?"))
         entries.append(BenchmarkEntry(problem, skip))
+    if split is not None and split not in splits:
+        raise BenchmarkError(f"{_source_name(benchmark)} has no split {split!r}; "
+                             f"its splits: {', '.join(sorted(splits)) or 'none (it has no problems)'}")
     if wanted is not None:
         missing = wanted - {entry.problem.name for entry in entries}
         if missing:

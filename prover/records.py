@@ -43,6 +43,7 @@ class ResultRecord:
     skipped: str = ""
     wall_time: float = 0.0
     config: dict[str, Any] | None = None  #: the run's configuration (:func:`prover.run_config.fingerprint`)
+    setup: dict[str, Any] = field(default_factory=dict)  #: how the backend set the problem up (Coq: its prelude, and why)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -91,5 +92,5 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "budget": (int,), "samples": (int,), "proved": (bool,), "verified": (bool,),
     "proof": (list,), "logprobs": (list,), "expansions": (int,), "steps": (int,),
     "stop_reason": (str,), "verdict": (str,), "rejected": (int,), "error": (str,),
-    "skipped": (str,), "wall_time": (float, int), "config": (dict, type(None)),
+    "skipped": (str,), "wall_time": (float, int), "config": (dict, type(None)), "setup": (dict,),
 }

@@ -39,7 +39,7 @@ class RunConfig:
 
     benchmark: str = "minif2f"
     backend: str = DEFAULT_BACKEND
-    split: str | None = "test"  #: test | valid | None for both
+    split: str | None = "test"  #: a split the benchmark declares (miniF2F: test, valid); None for all
     problems: tuple[str, ...] = ()  #: only these names (all when empty)
     limit: int | None = None  #: at most this many problems (after filtering)
     workers: int = 1
@@ -92,7 +92,7 @@ def _generator_fingerprint(generator: GeneratorConfig) -> dict[str, Any]:
     A model counts with its engine, sampling, prompt, dtype and seed; ``--max-wait-ms``,
     ``--device``, ``--compile`` and the like only change how fast the same samples come.
     """
-    data: dict[str, Any] = {"name": generator.name, "tactics": generator.tactics, "model": None}
+    data: dict[str, Any] = {"name": generator.name, "tactics": generator.tactics, "steps": generator.steps, "model": None}
     if generator.model is not None:
         model, options = generator.model, generator.model.engine_options
         data["model"] = {

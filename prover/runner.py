@@ -74,6 +74,7 @@ def attempt(problem: Problem, env: ProofEnv, generator: TacticGenerator, config:
     record.expansions, record.steps, record.rejected = result.expansions, result.steps, result.rejected
     record.stop_reason = result.stop_reason
     record.verdict = result.verdict.reason if result.verdict else ""
+    record.setup = env.problem_setup()
 
 
 def run_benchmark(config: RunConfig, console: Console | None = None) -> list[ResultRecord]:

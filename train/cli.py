@@ -4,6 +4,7 @@
     prove train finetune CONFIG.toml [--section.field VALUE ...]
     prove train ablate-mixture CONFIG.toml [--section.field VALUE ...]
     prove train export CKPT --out DIR [--dtype bfloat16]
+    prove train tokenizer CONFIG.toml --out DIR [--vocab 8000]
 
 Under ``torchrun`` (``torchrun --nproc_per_node 8 -m train pretrain CONFIG.toml``)
 every process runs the same command. A run resumes from the newest checkpoint
@@ -32,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=text, description=text + ". Any field: --section.field VALUE.")
         command.add_argument("config", help="the run's TOML file (sections model, data, optim, train, checkpoint, ...)")
+    tokenizer = commands.add_parser("tokenizer", help="train a byte-level BPE tokenizer on the config's data sources")
+    tokenizer.add_argument("config", help="the run's TOML file (its [[data.sources]] are read)")
+    tokenizer.add_argument("--out", required=True, help="folder for the tokenizer ([model] tokenizer = this folder)")
+    tokenizer.add_argument("--vocab", type=int, default=8000, help="vocabulary size (default: %(default)s)")
     export = commands.add_parser("export", help="write a checkpoint in the Hugging Face format `prove --model DIR` loads")
     export.add_argument("checkpoint", help="a run's checkpoints/step-N folder, or the run folder (its newest checkpoint)")
     export.add_argument("--out", required=True, help="folder for the model and tokenizer")
@@ -52,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"exported to {export(args.checkpoint, args.out, args.dtype)}", highlight=False)
             return 0
         config = load_config(args.config, overrides)
+        if args.command == "tokenizer":
+            from train.tokenizer import train_tokenizer
+
+            console.print(f"tokenizer saved in {train_tokenizer(config.data.sources, args.out, args.vocab)}", highlight=False)
+            return 0
         if args.command == "ablate-mixture":
             from train.ablation import ablate_mixture
 

@@ -5,6 +5,7 @@
     prove setup lean                                  # prepare a Lean workspace
     prove serve --model PATH                          # serve a model as /v1/completions
     prove train pretrain CONFIG.toml                  # train the model (the train package)
+    prove data problems FILE.v ... --out p.jsonl      # one problem per lemma of real Coq files
 
 ``python -m prover`` is the same command. Exit status: 0 done, 1 the results
 file could not be written, 2 bad options, input or installation (before any
@@ -38,7 +39,7 @@ from prover.workers import RunInterrupted
 #: ``prove setup NAME`` -> "module:function(argv) -> int"
 SETUP_COMMANDS = {"lean": "lean_env.setup:main"}
 #: ``prove COMMAND ...`` other than a run -> "module:function(argv) -> int"
-SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main", "train": "train.cli:main"}
+SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main", "train": "train.cli:main", "data": "prover.entrypoints.data:main"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,12 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="prove",
         description="Best-first proof search with a language model (or a tactic portfolio) over real proof assistants. "
         "`prove setup lean` prepares the Lean backend; `prove serve --model PATH` serves a model as /v1/completions; "
-        "`prove train {pretrain,finetune,ablate-mixture,export} ...` trains one.",
+        "`prove train {pretrain,finetune,ablate-mixture,export} ...` trains one; "
+        "`prove data problems FILE.v ... --out p.jsonl` makes problems of real Coq files.",
     )
     run = parser.add_argument_group("run")
     run.add_argument("--benchmark", default=run_defaults.benchmark, help=f"problem set: {', '.join(BENCHMARKS)}, or a .jsonl file of problems in the same format (default: %(default)s)")
     run.add_argument("--backend", default=DEFAULT_BACKEND, choices=sorted(BACKENDS), help="proof assistant (default: %(default)s)")
-    run.add_argument("--split", default=run_defaults.split, choices=["test", "valid", "all"], help="benchmark split; problems files use their own (default: %(default)s)")
+    run.add_argument("--split", default=None, help=f"the split to run: any split the benchmark declares (miniF2F: test, valid), or 'all' (default: {run_defaults.split} for miniF2F, all of a problems file)")
     run.add_argument("--problems", default="", help="comma-separated problem names to run (default: all)")
     run.add_argument("--limit", type=int, default=None, help="run at most N problems (default: no limit)")
     run.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1)), help="parallel searches, each with its own prover process (default: CPU count, %(default)s)")
@@ -71,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen = parser.add_argument_group("generator")
     gen.add_argument("--generator", default="portfolio", type=generator_spec, help=f"tactic source: {', '.join(GENERATORS)}, or a mixture NAME[:WEIGHT]+NAME... (goals+portfolio, goals:2+portfolio; with --model: model+portfolio, or +portfolio); see docs/generators.md (default: %(default)s)")
     gen.add_argument("--tactics", default=None, help="file with one tactic per line, for --generator replay")
+    gen.add_argument("--steps", default=None, help="proof steps (steps.jsonl from `prove data steps`), for --generator knn")
     add_model_arguments(gen)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout as well")
     return parser
@@ -81,7 +84,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     return RunConfig(
         benchmark=args.benchmark,
         backend=args.backend,
-        split=None if args.split == "all" or args.benchmark not in BENCHMARKS else args.split,
+        split=_split(args.split, args.benchmark),
         problems=tuple(name.strip() for name in args.problems.split(",") if name.strip()),
         limit=args.limit,
         workers=args.workers,
@@ -91,9 +94,16 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         allow_config_change=args.allow_config_change,
         search=SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit,
                             max_tactic_chars=args.max_tactic_chars),
-        generator=GeneratorConfig(name=args.generator, tactics=args.tactics, model=model_config_from_args(args)),
+        generator=GeneratorConfig(name=args.generator, tactics=args.tactics, steps=args.steps, model=model_config_from_args(args)),
         env_options={} if args.tactic_timeout is None else {"timeout": args.tactic_timeout},
     )
+
+
+def _split(option: str | None, benchmark: str) -> str | None:
+    """The split to select: ``None`` for all; a named benchmark's default when none is given."""
+    if option is None:
+        return RunConfig.split if benchmark in BENCHMARKS else None
+    return None if option == "all" else option
 
 
 def _backend_timeouts() -> str:

@@ -32,6 +32,7 @@ class GeneratorConfig:
     #: a single name means the model alone
     name: str = "portfolio"
     tactics: str | None = None  #: file of tactics for ``replay``
+    steps: str | None = None  #: proof steps (``prove data steps``' ``steps.jsonl``) for ``knn``
     model: ModelConfig | None = None  #: the ``model`` member (model, engine and its options)
 
     @property
@@ -68,6 +69,14 @@ def _goals(config: GeneratorConfig, backend: str) -> TacticGenerator:
     return GoalTacticGenerator.for_backend(backend)
 
 
+def _knn(config: GeneratorConfig, backend: str) -> TacticGenerator:
+    if not config.steps:
+        raise ValueError("--generator knn needs --steps FILE (a steps.jsonl made by `prove data steps`)")
+    from prover.generators.knn import KnnGenerator
+
+    return KnnGenerator.from_steps(config.steps)
+
+
 def _model(config: GeneratorConfig, backend: str) -> TacticGenerator:
     if config.model is None:
         raise ValueError("--generator model needs --model PATH_OR_HUB_ID")
@@ -78,7 +87,8 @@ def _model(config: GeneratorConfig, backend: str) -> TacticGenerator:
 
 #: Every generator name ``--generator`` knows, and how to build it for a backend.
 BUILDERS: dict[str, Callable[[GeneratorConfig, str], TacticGenerator]] = {
-    "portfolio": _portfolio, "goals": _goals, "replay": _replay, "automation": _automation, "model": _model,
+    "portfolio": _portfolio, "goals": _goals, "replay": _replay, "automation": _automation, "knn": _knn,
+    "model": _model,
 }  # fmt: skip
 GENERATORS = tuple(BUILDERS)
 

@@ -7,7 +7,7 @@ import pytest
 
 from coq_env.goals import parse_display
 from coq_env.session import Reply
-from prover.env import Progress, TacticError, Timeout
+from prover.env import Progress, Proved, TacticError, Timeout
 from tests.conftest import LOOP, coq_problem, requires_coq
 
 CONJ = coq_problem("conj", "Theorem conj : forall (n : nat) (x : R), (n + 0 = n)%nat /\\ x + 0 = x.")
@@ -98,3 +98,29 @@ def test_unclosed_message_tags_are_stripped_in_one_pass():
     assert text == re.sub(r"<warning>W</warning>", "", output)
     small = "a<infomsg>b</infomsg>c<warning>d<infomsg>e</warning>f</infomsg>g<warning>h"
     assert Reply(small, 1, 1, "t").text == re.sub(r"<(infomsg|warning)>.*?</\1>", "", small, flags=re.S)
+
+
+@requires_coq
+@pytest.mark.timeout(180)
+def test_headers_with_a_10_kB_and_a_1_MB_sentence_load_prove_and_verify(coq_env):
+    # Each header sentence, with the comments before it, goes to coqtop as one write; a terminal in
+    # line mode kept 4095 bytes of it and the problem hung until its setup timeout.
+    items = " ; ".join(str(i % 10) for i in range(3000))
+    ten_kB = f"(* {'a long leading comment ' * 2000} *)\nDefinition l10 : list nat := [{items}]."
+    one_MB = f"Definition big : nat :=\n  (* {'x' * 1_000_000} *)\n  length l10."
+    header = f"Require Import List.\nImport ListNotations.\n{ten_kB}\n{one_MB}\n"
+    assert len(ten_kB) > 10_000 and len(one_MB) > 1_000_000
+    problem = coq_problem("big", "Theorem big_is : big = 3000.", header=header)
+    root = coq_env.open(problem)
+    assert root.goals[0].target == "big = 3000"
+    assert isinstance(coq_env.step(root.id, "reflexivity"), Proved)
+    assert coq_env.verify(problem, ["reflexivity"]).ok
+
+
+@requires_coq
+def test_header_sentences_reach_coqtop_as_written(coq_env):
+    # A line break inside a string is part of its value: the search once saw a space there.
+    header = 'Require Import String Ascii.\nDefinition s := "a\nb"%string.\n'
+    problem = coq_problem("nl", 'Theorem nl : String.get 1 s = Some "010"%char.', header=header)
+    root = coq_env.open(problem)
+    assert isinstance(coq_env.step(root.id, "reflexivity"), Proved)

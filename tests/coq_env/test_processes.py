@@ -35,7 +35,8 @@ def test_only_the_folders_of_dead_processes_are_removed(tmp_path):
     ("Theorem t : True.", None),
     ("Theorem t : forall x : nat,\n  x = x. (* trailing comment *)", None),
     ("Theorem t : True", "does not end with a period"),
-    ("Definition t := 1.", "does not start with Theorem/Lemma NAME"),
+    ("Definition t := 1.", "with a body (:=) opens no proof"),
+    ("Lemma t := 1.", "with a body (:=) opens no proof"),
     ("Theorem t : True. Proof.", "one sentence, this is 2"),
     ('Theorem t : "unclosed = 1.', "unclosed string"),
 ])
@@ -68,6 +69,7 @@ def test_interrupt_ends_a_running_tactic_and_the_env_takes_no_more_work(coq_env)
 @requires_coq
 def test_interrupt_ends_a_running_check_and_its_coqc(coq_env):
     proof = ["exact_no_check (eq_refl 3000001%positive)"]
+    coq_env.open(SLOW)  # the check then uses the prelude SLOW was loaded with
     threading.Timer(1.0, coq_env.interrupt).start()
     started = time.monotonic()
     with pytest.raises(ProverCrashError, match="interrupted"):

@@ -3,10 +3,9 @@ import pytest
 from coq_env.sentences import (
     SentenceError,
     check_tactic_sentence,
-    declared_assumptions,
+    sentence_spans,
     split_sentences,
     tactic_sentences,
-    theorem_name,
 )
 
 
@@ -49,7 +48,15 @@ def test_ordinary_tactics_pass():
         assert check_tactic_sentence(sentence) is None, sentence
 
 
-def test_theorem_name_and_declared_assumptions():
-    assert theorem_name("Theorem mathd_algebra_107:\n  forall x : R, x = x.") == "mathd_algebra_107"
-    header = "Require Import Reals.\nParameter f : R -> R.\nAxiom f_def : forall x, f x = 2 * x.\nParameters (g h : nat -> nat) (k : nat).\n"
-    assert declared_assumptions(header) == {"f", "f_def", "g", "h", "k"}
+def test_spans_locate_each_sentence_and_its_first_code():
+    text = "(* doc *)\nLemma a : True.\n  - exact I.\n(* tail *) Qed."
+    spans = sentence_spans(text)
+    assert [text[s.code : s.end] for s in spans] == ["Lemma a : True.", "-", "exact I.", "Qed."]
+    assert text[spans[0].start : spans[0].end].startswith("(* doc *)")
+    assert text[spans[3].start : spans[3].end].strip() == "(* tail *) Qed."
+
+
+def test_a_goal_selector_opening_a_brace_is_a_sentence_of_its_own() -> None:
+    """coqtop reads ``2:{`` as a sentence: sent with what follows, every later reply would be misread."""
+    text = "replace a with b.\n  2:{ rewrite x. now f_equal. }\n  [H]: { auto. }\n  2: auto."
+    assert split_sentences(text) == ["replace a with b.", "2:{", "rewrite x.", "now f_equal.", "}", "[H]: {", "auto.", "}", "2: auto."]

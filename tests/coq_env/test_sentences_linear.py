@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from coq_env.sentences import SentenceError, _strip_comments, split_sentences, tactic_sentences
+from coq_env.sentences import SentenceError, strip_comments, split_sentences, tactic_sentences
 
 #: Inputs and the sentences the original character-at-a-time splitter gave for them.
 PINNED = [
@@ -117,7 +117,7 @@ def test_random_texts_split_as_the_reference_does():
     for _ in range(4000):
         text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 24)))
         assert _outcome(split_sentences, text) == _outcome(_reference_split, text), text
-        assert _strip_comments(text) == _reference_strip(text), text
+        assert strip_comments(text) == _reference_strip(text), text
 
 
 def _megabyte_inputs():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from coq_env.problem_files import build_parser as problems_parser
 from prover.entrypoints.cli import build_parser, config_from_args
 from prover.engines.base import SamplingParams
 from prover.engines.hf.config import HFEngineConfig
@@ -13,7 +14,7 @@ from prover.entrypoints.serve import build_parser as serve_parser
 
 
 def test_every_option_has_a_help_line() -> None:
-    for parser in (build_parser(), serve_parser()):
+    for parser in (build_parser(), serve_parser(), problems_parser()):
         undocumented = [a.option_strings for a in parser._actions if a.option_strings and not a.help]
         assert undocumented == []
 
@@ -47,3 +48,13 @@ def test_help_shows_the_dataclass_defaults_once() -> None:
     assert f"(default: {OpenAIConfig().api_base})" in text
     flags = [s for a in build_parser()._actions for s in a.option_strings]
     assert len(flags) == len(set(flags)) and "--dtype" in flags and "--gpu-memory-utilization" in flags
+
+
+@pytest.mark.parametrize(
+    ("argv", "split"),
+    [([], "test"), (["--split", "valid"], "valid"), (["--split", "all"], None),
+     (["--benchmark", "p.jsonl"], None), (["--benchmark", "p.jsonl", "--split", "heldout"], "heldout"),
+     (["--benchmark", "p.jsonl", "--split", "all"], None)],
+)
+def test_split_is_any_name_and_defaults_by_benchmark(argv, split) -> None:
+    assert config_from_args(build_parser().parse_args(argv)).split == split

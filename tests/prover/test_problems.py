@@ -74,3 +74,17 @@ def test_the_runner_skips_a_minif2f_name_with_another_statement_for_every_backen
     assert "the header or statement of mathd_algebra_10 differs from the vendored miniF2F one" in entry.skip_reason
     path.write_text(json.dumps({**GOOD, "name": "my_own"}) + "\n")  # a name of one's own is never judged
     assert select_entries(RunConfig(benchmark=str(path), backend="coq", split=None))[0].skip_reason == ""
+
+
+def test_a_file_selects_the_splits_it_declares_and_names_them_for_an_unknown_one(tmp_path):
+    path = tmp_path / "p.jsonl"
+    records = [{**GOOD, "name": "a", "split": "heldout"}, {**GOOD, "name": "b", "split": "heldout"},
+               {**GOOD, "name": "c", "split": "dev"}, {"name": "d", "coq": GOOD["coq"]}]  # no split: "custom"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert [e.problem.name for e in load_benchmark(str(path), "coq", split="heldout")] == ["a", "b"]
+    assert [e.problem.name for e in load_benchmark(str(path), "coq", split="custom")] == ["d"]
+    assert len(load_benchmark(str(path), "coq")) == 4
+    with pytest.raises(BenchmarkError, match=rf"^{path} has no split 'test'; its splits: custom, dev, heldout$"):
+        load_benchmark(str(path), "coq", split="test")
+    with pytest.raises(BenchmarkError, match=r"^prover/data/minif2f.jsonl has no split 'heldout'; its splits: test, valid$"):
+        load_benchmark("minif2f", "coq", split="heldout")

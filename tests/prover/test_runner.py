@@ -27,6 +27,7 @@ def test_bad_problems_get_their_own_error_and_the_run_goes_on(tmp_path, capsys):
     records = {r["name"]: r for r in read(out)}
     assert "ProblemSetupError" in records["unparsable"]["error"]
     assert records["good"]["verified"] and records["good"]["error"] == ""
+    assert records["good"]["setup"] == {"prelude": "full"}
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["verified"] == 1 and summary["errors"] == 1 and summary["problems"] == 2
 
@@ -98,6 +99,12 @@ def test_an_empty_selection_is_an_error(tmp_path, capsys):
     empty.write_text("\n")
     assert main(["--benchmark", str(empty), "--out", str(tmp_path / "r.jsonl")]) == 2
     assert "no problems selected" in one_error_line(capsys)
+
+
+def test_an_unknown_split_is_one_line_naming_the_files_splits(tmp_path, capsys):
+    problems = write_problems(tmp_path / "p.jsonl", {"good": EASY["easy_0"].replace("easy_0", "good")})
+    assert main(["--benchmark", str(problems), "--split", "heldout", "--out", str(tmp_path / "r.jsonl")]) == 2
+    assert one_error_line(capsys) == f"error: {problems} has no split 'heldout'; its splits: custom"
 
 
 def test_a_bad_benchmark_record_is_one_line_naming_the_file_and_line(tmp_path, capsys):
