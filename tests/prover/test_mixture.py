@@ -101,7 +101,9 @@ def test_factory_builds_mixtures_and_checks_the_model_member():
         build_generator(GeneratorConfig(name="model+portfolio"), "coq")
     with pytest.raises(ValueError, match="write model\\+goals\\+portfolio"):
         build_generator(GeneratorConfig(name="goals+portfolio", model=ModelConfig("m")), "coq")
-    with pytest.raises(ValueError, match="unknown generator 'knn'"):
+    with pytest.raises(ValueError, match="unknown generator 'bogus'"):
+        build_generator(GeneratorConfig(name="goals+bogus"), "coq")
+    with pytest.raises(ValueError, match="knn needs --steps"):
         build_generator(GeneratorConfig(name="goals+knn"), "coq")
     assert GeneratorConfig(name="+goals:0.5", model=ModelConfig("org/m")).label == "org/m+goals:0.5"
     assert GeneratorConfig(name="goals+portfolio").label == "goals+portfolio"
