@@ -1,7 +1,9 @@
 """The problem sets the runner knows, loaded from data vendored in the package, or from a user's file.
 
 ``minif2f`` is the 488-problem miniF2F benchmark (see ``data/MINIF2F_SOURCES.md``
-for provenance and ``data/licenses/`` for the license texts). Each record holds
+for provenance and ``data/licenses/`` for the license texts). Benchmarks in
+:data:`prover.registry.GENERATED_BENCHMARKS` are made from what a backend has
+installed (``coq-stdlib-heldout``: lemmas of held-out standard library files). Each record holds
 the statement in every system; :func:`load_benchmark` picks the backend's (the
 field its env class names in ``statement_field``).
 
@@ -22,9 +24,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from prover.env import Problem
-from prover.registry import backend_class
+from prover.registry import GENERATED_BENCHMARKS, backend_class, generated_benchmark_lines
 
-BENCHMARKS = ("minif2f",)
+VENDORED = ("minif2f",)  #: benchmarks whose problems ship in ``prover/data``
+#: every benchmark known by name: vendored, or made from what is installed (``coq-stdlib-heldout``)
+BENCHMARKS = (*VENDORED, *GENERATED_BENCHMARKS)
 
 
 class BenchmarkError(ValueError):
@@ -41,14 +45,16 @@ class BenchmarkEntry:
 
 def _source_name(benchmark: str) -> str:
     """The name errors give a benchmark's file."""
-    return f"prover/data/{benchmark}.jsonl" if benchmark in BENCHMARKS else benchmark
+    return f"prover/data/{benchmark}.jsonl" if benchmark in VENDORED else benchmark
 
 
 def _lines(benchmark: str) -> tuple[str, list[str]]:
     """The name to report errors under, and the lines of a named benchmark or a JSONL file."""
-    if benchmark in BENCHMARKS:
+    if benchmark in VENDORED:
         source = resources.files("prover.data").joinpath(f"{benchmark}.jsonl")
         return _source_name(benchmark), source.read_text("utf-8").splitlines()
+    if benchmark in GENERATED_BENCHMARKS:
+        return benchmark, generated_benchmark_lines(benchmark)
     if benchmark.endswith(".jsonl") and Path(benchmark).is_file():
         try:
             return benchmark, Path(benchmark).read_text("utf-8").splitlines()

@@ -19,6 +19,12 @@ BACKENDS: dict[str, str] = {
     "leandojo": "lean_env.leandojo_env:LeanDojoEnv",
 }
 
+#: Benchmarks a backend makes from what is installed (not vendored): name -> "module:function" returning
+#: the problems as JSONL lines, imported when the benchmark is asked for.
+GENERATED_BENCHMARKS: dict[str, str] = {
+    "coq-stdlib-heldout": "coq_env.stdlib_heldout:benchmark_lines",
+}
+
 #: The backend used when none is named: the one that installs from Debian.
 DEFAULT_BACKEND = "coq"
 
@@ -45,3 +51,9 @@ def backend_class(name: str) -> type[ProofEnv]:
 def make_env(name: str, **options: Any) -> ProofEnv:
     """Instantiate backend ``name`` with keyword ``options`` for its constructor."""
     return backend_class(name)(**options)
+
+
+def generated_benchmark_lines(name: str) -> list[str]:
+    """The JSONL lines of the generated benchmark ``name`` (see :data:`GENERATED_BENCHMARKS`)."""
+    module_name, _, function = GENERATED_BENCHMARKS[name].partition(":")
+    return getattr(importlib.import_module(module_name), function)()

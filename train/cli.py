@@ -5,6 +5,7 @@
     prove train ablate-mixture CONFIG.toml [--section.field VALUE ...]
     prove train export CKPT --out DIR [--dtype bfloat16]
     prove train tokenizer CONFIG.toml --out DIR [--vocab 8000]
+    prove train eval MODEL --pairs F [--rows 512]  # held-out completion loss of an exported model
 
 Under ``torchrun`` (``torchrun --nproc_per_node 8 -m train pretrain CONFIG.toml``)
 every process runs the same command. A run resumes from the newest checkpoint
@@ -41,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("checkpoint", help="a run's checkpoints/step-N folder, or the run folder (its newest checkpoint)")
     export.add_argument("--out", required=True, help="folder for the model and tokenizer")
     export.add_argument("--dtype", default="bfloat16", help="dtype of the saved weights (default: %(default)s)")
+    evaluate = commands.add_parser("eval", help="held-out completion loss of an exported model on prompt/completion pairs")
+    evaluate.add_argument("model", help="an exported model folder (prove train export) or a hub id")
+    evaluate.add_argument("--pairs", required=True, help="prompt/completion JSONL (prove data pairs), scored in file order")
+    evaluate.add_argument("--rows", type=int, default=512, help="how many pairs, from the first (default: %(default)s)")
+    evaluate.add_argument("--seq-len", type=int, default=768, help="tokens per example, as in fine-tuning (default: %(default)s)")
+    evaluate.add_argument("--batch-size", type=int, default=8, help="examples per forward pass (default: %(default)s)")
+    evaluate.add_argument("--device", default="cpu", help="torch device (default: %(default)s)")
     return parser
 
 
@@ -55,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
             from train.export import export
 
             console.print(f"exported to {export(args.checkpoint, args.out, args.dtype)}", highlight=False)
+            return 0
+        if args.command == "eval":
+            if overrides:
+                raise ValueError(f"unknown options for eval: {' '.join(overrides)}")
+            from train.evaluate import completion_loss
+
+            result = completion_loss(args.model, args.pairs, args.rows, args.seq_len, args.batch_size, args.device)
+            print(f"{result.model}: held-out completion loss {result.loss:.4f} nats/token (perplexity {result.perplexity:.2f}) "
+                  f"over {result.pairs} pairs, {result.tokens} tokens")
             return 0
         config = load_config(args.config, overrides)
         if args.command == "tokenizer":

@@ -132,7 +132,7 @@ def test_prove_serve_serves_a_local_model(tiny_model_dir) -> None:
         client.close()
         assert len(samples) == 2 and all(s.logprob < 0 and s.tokens for s in samples)
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
+        assert process.wait(timeout=90) == 0
     finally:
         process.kill()
         process.wait()
