@@ -3,7 +3,7 @@
     prove train pretrain CONFIG.toml [--section.field VALUE ...]
     prove train finetune CONFIG.toml [--section.field VALUE ...]
     prove train ablate-mixture CONFIG.toml [--section.field VALUE ...]
-    prove train export CKPT --out DIR [--dtype bfloat16]
+    prove train export CKPT --out DIR [--dtype bfloat16] [--prompt-file P]
     prove train tokenizer CONFIG.toml --out DIR [--vocab 8000]
     prove train eval MODEL --pairs F [--rows 512]  # held-out completion loss of an exported model
 
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("checkpoint", help="a run's checkpoints/step-N folder, or the run folder (its newest checkpoint)")
     export.add_argument("--out", required=True, help="folder for the model and tokenizer")
     export.add_argument("--dtype", default="bfloat16", help="dtype of the saved weights (default: %(default)s)")
+    export.add_argument("--prompt-file", default=None, help="the prompt JSON the model was fine-tuned on, saved with it for prove --model (default: none)")
     evaluate = commands.add_parser("eval", help="held-out completion loss of an exported model on prompt/completion pairs")
     evaluate.add_argument("model", help="an exported model folder (prove train export) or a hub id")
     evaluate.add_argument("--pairs", required=True, help="prompt/completion JSONL (prove data pairs), scored in file order")
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ValueError(f"unknown options for export: {' '.join(overrides)}")
             from train.export import export
 
-            console.print(f"exported to {export(args.checkpoint, args.out, args.dtype)}", highlight=False)
+            console.print(f"exported to {export(args.checkpoint, args.out, args.dtype, args.prompt_file)}", highlight=False)
             return 0
         if args.command == "eval":
             if overrides:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 
 from prover.engines.base import SamplingParams
@@ -30,7 +31,9 @@ class ModelConfig:
     """A model generator: the model, its engine and that engine's options, sampling, batching, prompt.
 
     ``engine_options`` is the engine's options dataclass (:func:`~prover.engines.registry.options_class`);
-    ``None`` takes its defaults. ``prompt_file`` replaces the backend's vendored few-shot prompt.
+    ``None`` takes its defaults. ``prompt_file`` replaces the backend's vendored few-shot prompt; without
+    one, a local model folder's own :data:`MODEL_PROMPT` (the prompt it was fine-tuned on, written by
+    ``prove train export --prompt-file``) is used when it has one.
     ``sampling.stop`` is replaced by the prompt's stop sequences.
     """
 
@@ -42,13 +45,25 @@ class ModelConfig:
     prompt_file: str | None = None
 
 
+#: A model folder's own prompt: the format it was fine-tuned on.
+MODEL_PROMPT = "prover_prompt.json"
+
+
+def model_prompt(config: ModelConfig, backend: str) -> PromptTemplate:
+    """The prompt ``config`` asks for: its ``prompt_file``, else the model folder's own, else the backend's."""
+    if config.prompt_file:
+        return PromptTemplate.from_file(config.prompt_file)
+    own = Path(config.model) / MODEL_PROMPT
+    return PromptTemplate.from_file(own) if own.is_file() else PromptTemplate.for_backend(backend)
+
+
 def build_model_generator(config: ModelConfig, backend: str) -> TacticGenerator:
     """A batched, thread-safe generator for ``config.model`` on ``config.engine``, prompting for ``backend``."""
     engine_spec = spec(config.engine)
     options = config.engine_options if config.engine_options is not None else options_class(config.engine)()
     if not isinstance(options, options_class(config.engine)):
         raise TypeError(f"engine {config.engine!r} takes {options_class(config.engine).__name__}, not {type(options).__name__}")
-    template = PromptTemplate.from_file(config.prompt_file) if config.prompt_file else PromptTemplate.for_backend(backend)
+    template = model_prompt(config, backend)
     params = replace(config.sampling, stop=template.stop)
     if engine_spec.create is None:
         from prover.engines.openai.client import OpenAICompletionsClient

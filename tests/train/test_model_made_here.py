@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from coq_env.steps import StepsConfig, extract
 from tests.train.conftest import THEORIES, requires_theories
@@ -12,16 +13,18 @@ from train.config import SourceConfig, load_config, to_toml
 from train.tokenizer import train_tokenizer
 
 pytestmark = requires_theories
+ZERO_SHOT = Path(__file__).parents[2] / "prover" / "prompts" / "coq_zero_shot.json"
 
 
 def test_steps_to_pairs_to_a_finetuned_model_that_proposes_tactics(tmp_path) -> None:
     extract(StepsConfig(tmp_path / "steps", (THEORIES / "Bool",), workers=2), report=lambda _: None)
     pairs = tmp_path / "pairs.jsonl"
     done = subprocess.run([sys.executable, "-m", "prover", "data", "pairs", "--steps", str(tmp_path / "steps" / "steps.jsonl"),
-                           "--out", str(pairs)], capture_output=True, text=True, timeout=120)  # fmt: skip
+                           "--prompt-file", str(ZERO_SHOT), "--out", str(pairs)], capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     first = json.loads(pairs.read_text().splitlines()[0])
     assert first["prompt"].endswith("Next tactic:\n---\n") and first["completion"].endswith("\n---")
+    assert "Here are some examples" not in first["prompt"]
     text = [SourceConfig(name="bool", paths=[str(THEORIES / "Bool")], extensions=[".v"])]
     tokenizer = train_tokenizer(text, tmp_path / "tokenizer", vocab_size=600)
     config = load_config(None, [
@@ -35,15 +38,17 @@ def test_steps_to_pairs_to_a_finetuned_model_that_proposes_tactics(tmp_path) -> 
     config.data.sources = [SourceConfig(name="steps", paths=[str(pairs)])]
     (tmp_path / "ft.toml").write_text(to_toml(config))
     for command in (["train", "finetune", str(tmp_path / "ft.toml")],
-                    ["train", "export", str(tmp_path / "run"), "--out", str(tmp_path / "model"), "--dtype", "float32"]):
+                    ["train", "export", str(tmp_path / "run"), "--out", str(tmp_path / "model"), "--dtype", "float32",
+                     "--prompt-file", str(ZERO_SHOT)]):
         done = subprocess.run([sys.executable, "-m", "prover", *command], capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
 
     from prover.engines.base import SamplingParams
     from prover.engines.hf.config import HFEngineConfig
-    from prover.generators.models import ModelConfig, build_model_generator
+    from prover.generators.models import ModelConfig, build_model_generator, model_prompt
 
     model = ModelConfig(str(tmp_path / "model"), "hf", SamplingParams(max_new_tokens=24), engine_options=HFEngineConfig(device="cpu", seed=0))
+    assert model_prompt(model, "coq").examples == ()  # the folder's own prompt, the one it was fine-tuned on
     generator = build_model_generator(model, "coq")
     suggestions = generator.generate("b : bool\n============================\nb && true = b", 8)
     generator.close()
