@@ -89,8 +89,8 @@ def sentence_spans(text: str) -> list[Span]:
             i = _comment_end(text, i + 2)
         elif text[i] == '"':
             i = _string_end(text, i + 1)
-        elif text[i - 1] == ".":
-            i += 1  # ".." is not a sentence end
+        elif text[i - 1] == "." and not _ends_ellipsis(text, i):
+            i += 1  # ".." is not a sentence end (``fun x .. y``), "..." is (``Proof with``'s terminator)
         else:
             spans.append(Span(start, code, i + 1))
             start = i = i + 1
@@ -105,8 +105,13 @@ def _is_sentence_end(text: str, i: int) -> bool:
     return (
         text[i] == "."
         and (i + 1 == len(text) or text[i + 1].isspace())
-        and not (i > 0 and text[i - 1] == ".")
+        and not (i > 0 and text[i - 1] == "." and not _ends_ellipsis(text, i))
     )
+
+
+def _ends_ellipsis(text: str, i: int) -> bool:
+    """Whether the period at ``i`` is the last of exactly three (``tac...``, which ends a sentence)."""
+    return i >= 2 and text[i - 2 : i] == ".." and (i < 3 or text[i - 3] != ".")
 
 
 def _comment_end(text: str, i: int) -> int:

@@ -60,3 +60,11 @@ def test_a_goal_selector_opening_a_brace_is_a_sentence_of_its_own() -> None:
     """coqtop reads ``2:{`` as a sentence: sent with what follows, every later reply would be misread."""
     text = "replace a with b.\n  2:{ rewrite x. now f_equal. }\n  [H]: { auto. }\n  2: auto."
     assert split_sentences(text) == ["replace a with b.", "2:{", "rewrite x.", "now f_equal.", "}", "[H]: {", "auto.", "}", "2: auto."]
+
+
+def test_an_ellipsis_ends_a_sentence_and_two_periods_do_not() -> None:
+    """``tac...`` (``Proof with``'s terminator) is a sentence; ``..`` of recursive notations is not an end."""
+    text = ("Proof with trivial.\n  apply Rsqr_inj...\n  prove_sup...\n"
+            "Notation \"'ex2' x .. y , p\" := (ex (fun x => .. (ex (fun y => p)) ..)) (at level 200).\nQed.")
+    assert split_sentences(text) == ["Proof with trivial.", "apply Rsqr_inj...", "prove_sup...",
+                                     "Notation \"'ex2' x .. y , p\" := (ex (fun x => .. (ex (fun y => p)) ..)) (at level 200).", "Qed."]

@@ -1,4 +1,4 @@
-"""The sentence splitter is linear in its input and splits exactly as the original did."""
+"""The sentence splitter is linear in its input and splits exactly as the original did (with "..." a sentence end)."""
 
 import random
 import re
@@ -19,7 +19,8 @@ PINNED = [
     ("(* a (* b *) c *)", []),
     ("{| x := 1 |}.", ["{", "| x := 1 |}."]),
     ("--- lra. +-* nia.", ["---", "lra.", "+", "-", "*", "nia."]),
-    ("x. ... y.", ["x.", "... y."]),
+    ("x. ... y.", ["x.", "...", "y."]),  # "..." ends a sentence (``Proof with``'s terminator)
+    ("x .... y.", ["x .... y."]),
     (".x. .", [".x."]),
     ("(*)*) done.", ["(*)*) done."]),
     ('idtac "(*". lra', ['idtac "(*".', "lra"]),
@@ -74,7 +75,8 @@ def _reference_split(text: str) -> list[str]:
                 sentences.append(bullet.group(0))
                 i = start = bullet.end()
                 continue
-        if ch == "." and (i + 1 == n or text[i + 1].isspace()) and not (i > 0 and text[i - 1] == "."):
+        ellipsis = i >= 2 and text[i - 2 : i] == ".." and (i < 3 or text[i - 3] != ".")
+        if ch == "." and (i + 1 == n or text[i + 1].isspace()) and not (i > 0 and text[i - 1] == "." and not ellipsis):
             sentence = text[start : i + 1].strip()
             if _reference_strip(sentence).strip() != ".":
                 sentences.append(sentence)
