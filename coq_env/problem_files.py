@@ -26,7 +26,6 @@ does not split into sentences is skipped whole, and the other files go on.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 from collections import Counter
@@ -35,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from coq_env.sentences import SentenceError, sentence_spans, strip_comments
+from coq_env.sentences import SentenceError, Span, sentence_spans, strip_comments
 from coq_env.statements import THEOREM_KEYWORDS, Block, follow_blocks, parse_statement
 
 _PROVED = re.compile(r"\s*(?:Qed|Defined|Save\b[^.]*)\.\s*$")
@@ -70,52 +69,109 @@ class Skipped:
     reason: str
 
 
-def problems_from_text(text: str, stem: str, file: str = "") -> tuple[list[FileProblem], list[Skipped]]:
-    """The lemmas of the Coq source ``text`` as problems named ``stem.…``, and those skipped.
+@dataclass(frozen=True)
+class FileLemma:
+    """A statement of a file that opens a proof (``Theorem``, ``Lemma``, ..., ``Goal``), where it is and what it sits in."""
+
+    name: str  #: the file's stem, the modules around it and its name (``Bool.M.x``; a ``Goal``'s ends in ``.``)
+    keyword: str  #: ``Lemma``, ``Theorem``, ..., ``Goal``; ``Program`` for a ``Program`` statement
+    index: int  #: the statement's sentence: ``spans[index]``
+    line: int
+    blocks: tuple[Block, ...]  #: the sections and modules open around it, outermost first
+
+    @property
+    def inside(self) -> Block | None:
+        """The functor or module type around the lemma, if any: its members are no constants outside it."""
+        return next((block for block in self.blocks if block.functor or block.kind == "Module Type"), None)
+
+    @property
+    def in_section(self) -> bool:
+        """Whether a section is open around the lemma (its variables become arguments when the section ends)."""
+        return any(block.kind == "Section" for block in self.blocks)
+
+
+@dataclass(frozen=True)
+class FileSentences:
+    """A Coq text cut into sentences, each one's code without comments, and its lemmas."""
+
+    text: str
+    spans: list[Span]
+    codes: list[str]
+    lemmas: list[FileLemma]
+
+    def proof_end(self, lemma: FileLemma) -> tuple[int, str] | None:
+        """The sentence that ends ``lemma``'s proof and how: ``"proved"`` (``Qed``, ``Defined``, ``Save``,
+        ``Proof term.``) or ``"unproved"`` (``Admitted``, ``Abort``); None when the proof does not end in the text."""
+        for index in range(lemma.index + 1, len(self.codes)):
+            code = self.codes[index]
+            if _PROVED.match(code) or _PROOF_TERM.match(code):
+                return index, "proved"
+            if _UNPROVED.match(code):
+                return index, "unproved"
+        return None
+
+
+def file_sentences(text: str, stem: str) -> FileSentences:
+    """Cut the Coq source ``text`` into sentences and find its lemmas, named ``stem.…``.
 
     Raises :class:`~coq_env.sentences.SentenceError` for a text that does not split into
     sentences (an unclosed comment or string).
     """
     spans = sentence_spans(text)
     codes = [strip_comments(text[span.code : span.end]) for span in spans]
-    problems: list[FileProblem] = []
-    skipped: list[Skipped] = []
+    lemmas: list[FileLemma] = []
     blocks: list[Block] = []  # open before the sentence at hand
     for index, span in enumerate(spans):
         try:
             statement = parse_statement(codes[index])
+            keyword, name = statement.keyword, statement.name or ""
         except SentenceError:
-            if program := _PROGRAM.match(codes[index]):
-                name = ".".join([stem, *(block.name for block in blocks if block.qualifies), program.group(1)])
-                line = text.count("\n", 0, span.code) + 1
-                skipped.append(Skipped(name, file, line, "a Program statement: its obligations are no one proof"))
+            program = _PROGRAM.match(codes[index])
             follow_blocks(blocks, codes[index])
+            if not program:
+                continue
+            keyword, name = "Program", program.group(1)
+        if keyword not in (*THEOREM_KEYWORDS, "Goal", "Program"):
             continue
-        if statement.keyword not in THEOREM_KEYWORDS:
+        qualified = ".".join([stem, *(block.name for block in blocks if block.qualifies), name])
+        lemmas.append(FileLemma(qualified, keyword, index, text.count("\n", 0, span.code) + 1, tuple(blocks)))
+    return FileSentences(text, spans, codes, lemmas)
+
+
+def problems_from_text(text: str, stem: str, file: str = "") -> tuple[list[FileProblem], list[Skipped]]:
+    """The lemmas of the Coq source ``text`` as problems named ``stem.…``, and those skipped.
+
+    Raises :class:`~coq_env.sentences.SentenceError` for a text that does not split into
+    sentences (an unclosed comment or string).
+    """
+    cut = file_sentences(text, stem)
+    problems: list[FileProblem] = []
+    skipped: list[Skipped] = []
+    for lemma in cut.lemmas:
+        if lemma.keyword == "Goal":
             continue
-        header = text[: span.code]
-        line = text.count("\n", 0, span.code) + 1
-        name = ".".join([stem, *(block.name for block in blocks if block.qualifies), statement.name or ""])
-        reason = _why_not(itertools.islice(codes, index + 1, None), blocks)
+        reason = _why_not(cut, lemma)
         if reason:
-            skipped.append(Skipped(name, file, line, reason))
+            skipped.append(Skipped(lemma.name, file, lemma.line, reason))
             continue
-        problems.append(FileProblem(name, header, text[span.code : span.end], file, line))
+        span = cut.spans[lemma.index]
+        problems.append(FileProblem(lemma.name, text[: span.code], text[span.code : span.end], file, lemma.line))
     return problems, skipped
 
 
-def _why_not(following: Iterable[str], blocks: list[Block]) -> str:
-    """Why the lemma whose proof's sentences are ``following`` is no problem ("" if it is one)."""
-    inside = next((block for block in blocks if block.functor or block.kind == "Module Type"), None)
-    if inside is not None:
+def _why_not(cut: FileSentences, lemma: FileLemma) -> str:
+    """Why ``lemma`` is no problem ("" if it is one)."""
+    if lemma.keyword == "Program":
+        return "a Program statement: its obligations are no one proof"
+    if (inside := lemma.inside) is not None:
         what = "module type" if inside.kind == "Module Type" else "functor (a module with parameters)"
         return f"inside the {what} {inside.name}: its members are no constants outside it"
-    for code in following:
-        if _PROVED.match(code) or _PROOF_TERM.match(code):
-            return ""
-        if _UNPROVED.match(code):
-            return f"the file leaves it unproved ({code.split()[0].rstrip('.')})"
-    return "its proof does not end in the file"
+    end = cut.proof_end(lemma)
+    if end is None:
+        return "its proof does not end in the file"
+    if end[1] == "unproved":
+        return f"the file leaves it unproved ({cut.codes[end[0]].split()[0].rstrip('.')})"
+    return ""
 
 
 def problems_from_files(paths: Iterable[str | Path]) -> tuple[list[FileProblem], list[Skipped]]:
