@@ -22,12 +22,15 @@ a tactic (no vernacular such as ``Admitted``, ``Abort``, ``Axiom`` or a second
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 import subprocess
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
 from coq_env.assumptions import AXIOM_KIND, Assumptions, classify_assumptions, glob_definitions
 from coq_env.processes import owned_workdir, require_tool, with_parent_death_signal
@@ -37,6 +40,30 @@ from prover.env import Problem, ProverCrashError, Verdict
 
 #: The checked file's library name: outside it, the file's own names all start with it.
 CHECKED_LIBRARY = "LlemmaUnderCheck"
+
+
+@dataclass(frozen=True)
+class CompiledFile:
+    """What a fresh ``coqc`` said of a whole file (:meth:`CoqVerifier.check_file`)."""
+
+    ok: bool  #: coqc compiled the file
+    output: str  #: coqc's output (with its errors when it failed)
+    #: for each theorem asked about, its assumptions or why they are unknown (empty when the file failed)
+    assumptions: tuple[Assumptions | str, ...] = ()
+
+    @property
+    def error(self) -> tuple[int, str] | None:
+        """The first error's line in the file and its message (line 0 when coqc named none); None if it compiled."""
+        if self.ok:
+            return None
+        found = _FIRST_ERROR.search(self.output)
+        if found is None:
+            return 0, self.output.strip()[-800:]
+        return int(found.group(1)), " ".join(found.group(2).split())
+
+
+#: Where coqc reports an error: ``File "./X.v", line 9, characters 30-34:`` then ``Error: ...`` (warnings have the same first line).
+_FIRST_ERROR = re.compile(r'^File "[^"]*", line (\d+), characters [\d-]+:\n(Error:.*?)(?=^File "|\Z)', re.M | re.S)
 
 
 class CoqVerifier:
@@ -98,6 +125,17 @@ class CoqVerifier:
             return Verdict(False, assumptions.refusal, source)
         using = f", using the header's axioms: {', '.join(assumptions.declared)}" if assumptions.declared else ""
         return Verdict(True, f"coqc accepted the proof{using}", source)
+
+    def check_file(self, source: str, theorems: Sequence[tuple[range, str]] = ()) -> CompiledFile:
+        """Compile ``source`` as a whole file, as its user would (no prelude), in a fresh ``coqc``;
+        then the assumptions of each theorem of ``theorems``, given by the byte range of its statement
+        in ``source`` and its name (see :class:`CompiledFile`)."""
+        with owned_workdir("llemma-coq-") as tmp:
+            ok, output = self._compile(tmp, CHECKED_LIBRARY, source)
+            if not ok:
+                return CompiledFile(False, output)
+            found = [self._assumptions(tmp, statement_bytes, name) for statement_bytes, name in theorems]
+        return CompiledFile(True, output, tuple(found))
 
     def _file(self, problem: Problem, body: str, prelude: str, marker: str, end: str = "Qed.") -> str:
         probe = _type_probe(marker) if marker else ""
