@@ -6,6 +6,7 @@
     prove serve --model PATH                          # serve a model as /v1/completions
     prove train pretrain CONFIG.toml                  # train the model (the train package)
     prove data problems FILE.v ... --out p.jsonl      # one problem per lemma of real Coq files
+    prove fill FILE.v --budget 20                     # prove the Admitted lemmas of your own file
 
 ``python -m prover`` is the same command. Exit status: 0 done, 1 the results
 file could not be written, 2 bad options, input or installation (before any
@@ -25,10 +26,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from prover.env import ProverNotInstalledError
-from prover.generators.factory import GENERATORS, GeneratorConfig, generator_spec
-from prover.generators.models import add_model_arguments, model_config_from_args
+from prover.entrypoints.options import (add_generator_arguments, add_search_arguments, env_options_from_args,
+                                       generator_config_from_args, search_config_from_args)
 from prover.problems import BENCHMARKS
-from prover.registry import BACKENDS, DEFAULT_BACKEND, backend_class
+from prover.registry import BACKENDS, DEFAULT_BACKEND
 from prover.reporting import summarize, summary_table
 from prover.results import ResultsWriteError
 from prover.run_config import RunConfig
@@ -39,7 +40,8 @@ from prover.workers import RunInterrupted
 #: ``prove setup NAME`` -> "module:function(argv) -> int"
 SETUP_COMMANDS = {"lean": "lean_env.setup:main"}
 #: ``prove COMMAND ...`` other than a run -> "module:function(argv) -> int"
-SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main", "train": "train.cli:main", "data": "prover.entrypoints.data:main"}
+SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main", "train": "train.cli:main", "data": "prover.entrypoints.data:main",
+               "fill": "prover.entrypoints.fill:main"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Best-first proof search with a language model (or a tactic portfolio) over real proof assistants. "
         "`prove setup lean` prepares the Lean backend; `prove serve --model PATH` serves a model as /v1/completions; "
         "`prove train {pretrain,finetune,ablate-mixture,export} ...` trains one; "
-        "`prove data problems FILE.v ... --out p.jsonl` makes problems of real Coq files.",
+        "`prove data problems FILE.v ... --out p.jsonl` makes problems of real Coq files; "
+        "`prove fill FILE.v` proves the Admitted lemmas of your own file and writes the proofs back.",
     )
     run = parser.add_argument_group("run")
     run.add_argument("--benchmark", default=run_defaults.benchmark, help=f"problem set: {', '.join(BENCHMARKS)}, or a .jsonl file of problems in the same format (default: %(default)s)")
@@ -63,18 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--retry-errors", action="store_true", help="run again the problems whose recorded result is an error (a crashed prover, an unreachable model server); the new record supersedes the old")
     run.add_argument("--allow-config-change", action="store_true", help="add to a results file written with another configuration (budget, generator, ...); refused by default so results never mix unnoticed")
     run.add_argument("--graphs-dir", default=None, help="save each search graph as JSON in this folder (default: off)")
-    srch = parser.add_argument_group("search")
-    srch.add_argument("--budget", type=int, default=search_defaults.budget, help="node expansions (model queries) per theorem (default: %(default)s)")
-    srch.add_argument("--samples", type=int, default=search_defaults.samples, help="tactics requested per expansion (default: %(default)s)")
-    srch.add_argument("--max-depth", type=int, default=search_defaults.max_depth, help="longest proof, in tactics (default: %(default)s)")
-    srch.add_argument("--time-limit", type=float, default=search_defaults.time_limit, help="wall-clock seconds per theorem (default: %(default)s)")
-    srch.add_argument("--max-tactic-chars", type=int, default=search_defaults.max_tactic_chars, help="longest tactic, in characters, sent to the prover; a longer one is a failed step (default: %(default)s)")
-    srch.add_argument("--tactic-timeout", type=float, default=None, help=f"seconds one tactic may run before the prover is restarted (default: the backend's own: {_backend_timeouts()})")
-    gen = parser.add_argument_group("generator")
-    gen.add_argument("--generator", default="portfolio", type=generator_spec, help=f"tactic source: {', '.join(GENERATORS)}, or a mixture NAME[:WEIGHT]+NAME... (goals+portfolio, goals:2+portfolio; with --model: model+portfolio, or +portfolio); see docs/generators.md (default: %(default)s)")
-    gen.add_argument("--tactics", default=None, help="file with one tactic per line, for --generator replay")
-    gen.add_argument("--steps", default=None, help="proof steps (steps.jsonl from `prove data steps`), for --generator knn")
-    add_model_arguments(gen)
+    add_search_arguments(parser, search_defaults)
+    add_generator_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout as well")
     return parser
 
@@ -92,10 +85,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         graphs_dir=args.graphs_dir,
         retry_errors=args.retry_errors,
         allow_config_change=args.allow_config_change,
-        search=SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit,
-                            max_tactic_chars=args.max_tactic_chars),
-        generator=GeneratorConfig(name=args.generator, tactics=args.tactics, steps=args.steps, model=model_config_from_args(args)),
-        env_options={} if args.tactic_timeout is None else {"timeout": args.tactic_timeout},
+        search=search_config_from_args(args),
+        generator=generator_config_from_args(args),
+        env_options=env_options_from_args(args),
     )
 
 
@@ -104,11 +96,6 @@ def _split(option: str | None, benchmark: str) -> str | None:
     if option is None:
         return RunConfig.split if benchmark in BENCHMARKS else None
     return None if option == "all" else option
-
-
-def _backend_timeouts() -> str:
-    """Each backend's default tactic timeout, for the help text (its env class says it)."""
-    return ", ".join(f"{name} {backend_class(name).default_timeout:g} s" for name in sorted(BACKENDS))
 
 
 def setup_main(argv: list[str]) -> int:
