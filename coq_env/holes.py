@@ -65,9 +65,9 @@ def _hole(cut: FileSentences, lemma: FileLemma, last: int) -> CoqHole:
     statement, first = cut.spans[lemma.index], cut.spans[lemma.index + 1]
     opener = cut.text[first.code : first.end] if _OPENER.match(cut.codes[lemma.index + 1]) else ""
     escapes = sum(1 for code in cut.codes[lemma.index + 1 : last] if _ESCAPE.search(code))
-    short = lemma.name.rsplit(".", 1)[-1]
+    short = lemma.name.rsplit(".", 1)[-1] or "Goal"
     return CoqHole(
-        name=lemma.name, lemma=short or "Goal", line=lemma.line, kind=_kind(escapes),
+        name=lemma.name.rsplit(".", 1)[0] + "." + short, lemma=short, line=lemma.line, kind=_kind(escapes),
         statement=cut.text[statement.code : statement.end], statement_start=statement.code,
         start=first.code, end=cut.spans[last].end, unsupported=_unsupported(lemma), opener=opener,
         in_section=lemma.in_section,
@@ -95,10 +95,12 @@ def proof_text(text: str, hole: CoqHole, proof: Sequence[str]) -> str:
     if hole.in_section and not re.search(r"\busing\b", opener):
         opener = "Proof using All."
     lines = _proof_lines(proof)
-    if "\n" not in text[hole.start : hole.end]:
+    hole_text = text[hole.start : hole.end]
+    if "\n" not in hole_text:
         return " ".join([opener, *lines, "Qed."])
     indent = _INDENT.match(text, text.rfind("\n", 0, hole.start) + 1).group()
-    return "\n".join([opener, *(f"{indent}  {line}" for line in lines), f"{indent}Qed."])
+    newline = "\r\n" if "\r\n" in hole_text else "\n"
+    return newline.join([opener, *(f"{indent}  {line}" for line in lines), f"{indent}Qed."])
 
 
 def _proof_lines(proof: Sequence[str]) -> list[str]:

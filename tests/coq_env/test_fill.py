@@ -43,7 +43,7 @@ def test_holes_are_the_lemmas_closed_with_admitted_with_the_span_a_proof_replace
         ("H.partial", 5, "2 admits", ""),
         ("H.M.in_section", 16, "Admitted", ""),
         ("H.T.in_type", 20, "Admitted", "inside the module type T"),
-        ("H.", 21, "Admitted", "an anonymous Goal"),
+        ("H.Goal", 21, "Admitted", "an anonymous Goal"),
         ("H.prog", 22, "Admitted", "a Program statement"),
     ]
     bare, partial, in_section = holes[:3]
@@ -63,6 +63,8 @@ def test_a_proof_is_written_like_the_hole_one_line_or_indented_bullets_on_their_
     indented = "Module N.\n    Lemma x : True /\\ True.\n    Proof.\n      admit.\n    Admitted.\nEnd N.\n"
     assert proof_text(indented, _hole(indented, "x"), ["split", "- exact I", "- exact I. "]) == (
         "Proof.\n      split.\n      - exact I.\n      - exact I.\n    Qed.")
+    windows = indented.replace("\n", "\r\n")
+    assert proof_text(windows, _hole(windows, "x"), ["exact (conj I I)"]) == "Proof.\r\n      exact (conj I I).\r\n    Qed."
 
 
 def test_in_a_section_the_lemma_keeps_every_section_variable_unless_the_hole_says_which():
