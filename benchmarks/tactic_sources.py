@@ -19,8 +19,9 @@ from pathlib import Path
 
 
 def load(path: str) -> list[dict]:
-    """The records of a results file."""
-    return [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
+    """The records of a results file, the last one of each problem (a retried error replaces the error)."""
+    records = (json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip())
+    return list({(r["split"], r["name"]): r for r in records}.values())
 
 
 def own_name_used(record: dict) -> bool:
