@@ -4,7 +4,8 @@ Each ``LABEL=RESULTS.jsonl`` is one run (``prove --out``); the table gives, per 
 problems, verified proofs, errors, mean expansions over all problems and over the unproved
 ones, how the unproved searches ended, and the summed wall time. ``--baseline LABEL`` adds
 whether each run verified every problem the baseline verified (a strict superset) and how
-many more. A run with errors is flagged: its figures undercount.
+many more, on the problems the run has (a run still going is compared on what it has done). A
+run with errors is flagged: its figures undercount.
 
     python benchmarks/tactic_sources.py portfolio=p.jsonl goals=g.jsonl --baseline portfolio
 """
@@ -19,8 +20,9 @@ from pathlib import Path
 
 
 def load(path: str) -> list[dict]:
-    """The records of a results file."""
-    return [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
+    """The records of a results file, the last one of each problem (a retried error replaces the error)."""
+    records = (json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip())
+    return list({(r["split"], r["name"]): r for r in records}.values())
 
 
 def own_name_used(record: dict) -> bool:
@@ -42,7 +44,7 @@ def row(label: str, records: list[dict], baseline: set[str] | None) -> list[str]
              ", ".join(f"{k} {v}" for k, v in ends.most_common()), f"{sum(r.get('wall_time', 0) for r in records) / 60:.0f}",
              str(sum(own_name_used(r) for r in records if r.get("verified")))]  # fmt: skip
     if baseline is not None:
-        missing = baseline - verified
+        missing = {name for name in baseline if name in {r["name"] for r in records}} - verified
         cells.append(f"{'yes' if not missing else 'no: ' + ', '.join(sorted(missing))} (+{len(verified - baseline)})")
     return cells
 

@@ -30,6 +30,10 @@ from prover.env import ProverCrashError
 PROMPT = re.compile(r"<prompt>(.*?) < (\d+) \|(.*?)\| (\d+) < </prompt>")
 _MESSAGE_OPENING = re.compile(r"<(infomsg|warning)>")
 
+#: How long :meth:`CoqtopSession.kill` waits for a killed coqtop to end.
+KILL_WAIT_S = 30.0
+
+
 class SentenceTimeout(Exception):
     """A sentence ran past its limit; the process was killed."""
 
@@ -211,13 +215,26 @@ class CoqtopSession:
                 pass
 
     def kill(self) -> None:
-        """Stop the process (if any) at once."""
-        if self._process is not None:
-            try:
-                self._process.terminate(force=True)
-            finally:
-                self._process.close(force=True)
-            self._process = None
+        """Stop the process (if any) at once.
+
+        coqtop leads its own session, so its whole process group gets SIGKILL, and the kill waits
+        for the kernel to end it: on a loaded machine that takes longer than pexpect's own
+        terminate waits (0.1 s), after which its ``close`` raised instead of stopping the child.
+        """
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        deadline = time.monotonic() + KILL_WAIT_S
+        while process.isalive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        try:
+            process.close(force=True)
+        except pexpect.ExceptionPexpect as error:
+            raise ProverCrashError(f"coqtop (pid {process.pid}) did not end {KILL_WAIT_S:.0f} s after SIGKILL: {error}") from None
 
     def close(self) -> None:
         """Stop the process and remove its working folder (a later :meth:`start` makes a new one)."""

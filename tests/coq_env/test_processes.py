@@ -77,3 +77,28 @@ def test_interrupt_ends_a_running_check_and_its_coqc(coq_env):
     assert time.monotonic() - started < 5
     time.sleep(0.2)  # the kill is delivered asynchronously
     assert not [command for command in descendants(os.getpid()).values() if command.startswith("coqc")]
+
+
+@requires_coq
+def test_kill_ends_a_stopped_coqtop_and_its_group() -> None:
+    """A coqtop that cannot act on signals (stopped, or slow to be reaped on a loaded machine) still ends."""
+    import signal
+
+    from coq_env.session import CoqtopSession
+
+    session = CoqtopSession()
+    session.start()
+    process = session._process
+    pid = process.pid
+    os.kill(pid, signal.SIGSTOP)
+    real_isalive, calls = process.ptyproc.isalive, []
+
+    def slow_to_end() -> bool:  # the kernel reaps it late, as on a loaded machine
+        calls.append(1)
+        return True if len(calls) <= 30 else real_isalive()
+
+    process.ptyproc.isalive = slow_to_end
+    session.kill()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    session.close()
