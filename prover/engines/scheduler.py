@@ -91,7 +91,7 @@ class BatchScheduler:
             self._worker.join()
             while not self._queue.empty():  # submitted while closing: never served
                 item = self._queue.get_nowait()
-                if isinstance(item, _Pending):
+                if isinstance(item, _Pending) and item.future.set_running_or_notify_cancel():
                     item.future.set_exception(RuntimeError("scheduler is closed"))
             if close_engine:
                 self.engine.close()
@@ -136,6 +136,12 @@ class BatchScheduler:
         return batch
 
     def _serve(self, batch: list[_Pending], params: SamplingParams) -> None:
+        # A caller that gave up (a cancelled asyncio task, an HTTP request that timed out) cancelled its
+        # future: leave it out. The others are marked running, so they can no longer be cancelled and
+        # setting their result cannot fail.
+        batch = [pending for pending in batch if pending.future.set_running_or_notify_cancel()]
+        if not batch:
+            return
         started = time.perf_counter()
         try:
             results = self.engine.sample([p.request for p in batch], params)

@@ -100,3 +100,16 @@ def test_requests_carry_their_own_params_and_batches_never_mix_them(tiny_engine)
         assert all(len(s.tokens) <= params.max_new_tokens for s in samples)
     assert {params for _, params in engine.calls} == {short, GREEDY}
     assert sum(n for n, _ in engine.calls) == len(GOALS) and max(n for n, _ in engine.calls) > 1
+
+
+def test_a_cancelled_request_is_skipped_and_the_worker_lives_on(tiny_engine) -> None:
+    """A caller that gives up (an HTTP request timing out) cancels its future: it is not decoded, nothing breaks."""
+    recording = _RecordingEngine(tiny_engine)
+    scheduler = BatchScheduler(recording, GREEDY, SchedulerConfig(max_wait_ms=300))
+    gone = scheduler.submit(COQ.render(GOALS[0]), 4)
+    kept = scheduler.submit(COQ.render(GOALS[1]), 1)
+    assert gone.cancel()
+    assert len(kept.result(timeout=60)) == 1
+    assert [count for count, _ in recording.calls] == [1]
+    assert len(scheduler.sample(COQ.render(GOALS[2]), 1)) == 1
+    scheduler.close(close_engine=False)
