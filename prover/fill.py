@@ -174,10 +174,7 @@ def _fill_one(text: str, hole: Hole, done: list[HoleOutcome], backend: FileBacke
     seconds = time.monotonic() - started
     if result.verified:
         return HoleOutcome(hole, FillStatus.FILLED, result.proof, backend.proof_text(text, hole, result.proof), seconds)
-    detail = f"{result.stop_reason.value} after {result.expansions} expansions"
-    if result.rejected and result.verdict is not None:
-        detail += f"; {result.rejected} proofs found were refused, the last: {result.verdict.reason}"
-    return HoleOutcome(hole, FillStatus.NOT_FOUND, seconds=seconds, detail=detail)
+    return HoleOutcome(hole, FillStatus.NOT_FOUND, seconds=seconds, detail=result.failure())
 
 
 def _edits(outcomes: Sequence[HoleOutcome]) -> list[tuple[Hole, str]]:

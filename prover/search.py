@@ -86,6 +86,13 @@ class SearchResult:
     rejected: int = 0  #: proofs the search found that the re-check refused
     verified: bool = False  #: ``accept`` accepted ``proof``
 
+    def failure(self) -> str:
+        """Why no proof was verified: the stop reason, and the last refusal of the re-check if any."""
+        text = f"{self.stop_reason.value} after {self.expansions} expansions"
+        if self.rejected and self.verdict is not None:
+            text += f"; {self.rejected} proofs found were refused, the last: {self.verdict.reason}"
+        return text
+
     def graph_json(self) -> dict:
         """The search graph in networkx node-link form, ready for ``json.dump``."""
         return nx.node_link_data(self.graph, edges="edges")

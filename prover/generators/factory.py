@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from prover.generators.base import TacticGenerator
 from prover.generators.goals import GoalTacticGenerator
@@ -85,8 +85,11 @@ def _model(config: GeneratorConfig, backend: str) -> TacticGenerator:
     return build_model_generator(config.model, backend)
 
 
+#: How a generator is built from the run's configuration for a backend.
+Builder = Callable[[GeneratorConfig, str], TacticGenerator]
+
 #: Every generator name ``--generator`` knows, and how to build it for a backend.
-BUILDERS: dict[str, Callable[[GeneratorConfig, str], TacticGenerator]] = {
+BUILDERS: dict[str, Builder] = {
     "portfolio": _portfolio, "goals": _goals, "replay": _replay, "automation": _automation, "knn": _knn,
     "model": _model,
 }  # fmt: skip
@@ -110,21 +113,26 @@ def check_spec(text: str) -> None:
                              "(combine them as NAME+NAME, weighted NAME:WEIGHT+NAME)")
 
 
-def build_generator(config: GeneratorConfig, backend: str) -> TacticGenerator:
-    """The generator ``config`` names, for proof backend ``backend``."""
+def build_generator(config: GeneratorConfig, backend: str, builders: Mapping[str, Builder] | None = None) -> TacticGenerator:
+    """The generator ``config`` names, for proof backend ``backend``.
+
+    ``builders`` replace some of :data:`BUILDERS` for this call (``prove serve`` builds the
+    ``model`` member over the model it already serves).
+    """
     check_spec(config.name)
+    table = {**BUILDERS, **(builders or {})}
     members = parse_mixture(config.name)
     if config.model is not None and len(members) == 1:
-        return _model(config, backend)
+        return table["model"](config, backend)
     if config.model is not None and all(m.name != "model" for m in members):
         raise ValueError(f"--model is given but --generator {config.name} does not use it; "
                          f"write model+{config.name} (or +{config.name})")
     if len(members) == 1:
-        return BUILDERS[members[0].name](config, backend)
+        return table[members[0].name](config, backend)
     built: list[tuple[TacticGenerator, float]] = []
     try:
         for member in members:
-            built.append((BUILDERS[member.name](config, backend), member.weight))
+            built.append((table[member.name](config, backend), member.weight))
     except BaseException:
         for generator, _ in built:  # a member that failed to build must not leak the others
             generator.close()
