@@ -3,7 +3,7 @@
     prove --benchmark minif2f --budget 100            # Coq, test split, portfolio
     prove --benchmark minif2f --backend lean ...      # needs `prove setup lean`
     prove setup lean                                  # prepare a Lean workspace
-    prove serve --model PATH                          # serve a model as /v1/completions
+    prove serve [--model PATH]                        # serve tactics (Lean Copilot's API), /prove, a model's /v1/completions
     prove train pretrain CONFIG.toml                  # train the model (the train package)
     prove data problems FILE.v ... --out p.jsonl      # one problem per lemma of real Coq files
     prove fill FILE.v --budget 20                     # prove the Admitted lemmas of your own file
@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prove",
         description="Best-first proof search with a language model (or a tactic portfolio) over real proof assistants. "
-        "`prove setup lean` prepares the Lean backend; `prove serve --model PATH` serves a model as /v1/completions; "
+        "`prove setup lean` prepares the Lean backend; `prove serve` serves the tactics over HTTP (Lean Copilot's "
+        "/generate, /encode), proof search (/prove) and, with --model PATH, the model as /v1/completions; "
         "`prove train {pretrain,finetune,ablate-mixture,export} ...` trains one; "
         "`prove data problems FILE.v ... --out p.jsonl` makes problems of real Coq files; "
         "`prove fill FILE.v` proves the Admitted lemmas of your own file and writes the proofs back.",

@@ -1,168 +1,123 @@
-"""Serve a local engine through the OpenAI-compatible ``/v1/completions`` API.
+"""``prove serve``: a tactic source, a model and proof search over HTTP (see :mod:`prover.serve`).
 
-The same API ``vllm serve`` speaks, so the ``openai`` engine can be pointed at
-either. Requests from concurrent HTTP clients share engine batches through one
-:class:`BatchScheduler`; each request carries its own sampling parameters, and
-requests with equal parameters are batched together.
+    prove serve                                   # the portfolio: /generate, /encode, /prove; no GPU, no weights
+    prove serve --generator goals+portfolio       # any no-model tactic source, mixtures included
+    prove serve --model PATH [--port 8000]        # a model: /v1/completions and /v1/models as well
 
-Run ``prove serve --model PATH [--port 8000]`` (or ``python -m prover.entrypoints.serve``).
+Routes: ``/v1/completions`` and ``/v1/models`` (OpenAI's completions API, what ``vllm serve``
+speaks, so the ``openai`` engine can use either), ``/generate`` and ``/encode`` (Lean
+Copilot's external generator and encoder), ``/prove`` (search and re-check one statement).
+Listens on 127.0.0.1 unless told otherwise; ``--port 0`` picks a free port. The first line
+on stdout says where: ``serving NAME on http://HOST:PORT/v1`` with a model (the OpenAI API
+base), ``serving NAME on http://HOST:PORT`` without. Ctrl-C stops it (exit status 0); 2
+when the options, the model or the tactic source are wrong, or the serve extra is missing.
+
+The web modules are imported when the server starts, so the options (and ``--help``) need
+no more than the prover. ``python -m prover.entrypoints.serve`` is the same command.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import time
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+import sys
+from typing import TYPE_CHECKING
 
-from prover.engines.base import Sample, cut_at_stop
-from prover.engines.base import Engine, SamplingParams
-from prover.engines.hf.config import HFEngineConfig
 from prover.engines.options import add_options, options_from_args
-from prover.engines.scheduler import BatchScheduler, SchedulerConfig
+from prover.engines.registry import create_engine, spec
+from prover.entrypoints.options import (add_generator_arguments, add_search_arguments, env_options_from_args,
+                                       generator_config_from_args, search_config_from_args)
+from prover.env import ProverNotInstalledError
+from prover.registry import BACKENDS, DEFAULT_BACKEND
+from prover.serve.config import HTTPLimits, ProveLimits
 
+if TYPE_CHECKING:
+    from prover.serve.app import Services
 
-class CompletionsService:
-    """Turns completions requests into engine samples, batching across requests."""
-
-    def __init__(self, engine: Engine, model_name: str, config: SchedulerConfig = SchedulerConfig()):
-        self.engine = engine
-        self.model_name = model_name
-        self.scheduler = BatchScheduler(engine, config=config)
-
-    def complete(self, body: dict[str, Any]) -> dict[str, Any]:
-        """A completions response for the JSON request ``body``."""
-        stop = body.get("stop") or ()
-        params = SamplingParams(
-            temperature=float(body.get("temperature", 1.0)),
-            top_p=float(body.get("top_p", 1.0)),
-            max_new_tokens=int(body.get("max_tokens", 16)),
-            stop=(stop,) if isinstance(stop, str) else tuple(stop),
-        )
-        prompts = body.get("prompt", "")
-        prompts = [prompts] if isinstance(prompts, str) else list(prompts)
-        n = int(body.get("n", 1))
-        if n < 1 or not prompts:
-            raise ValueError("need at least one prompt and n >= 1")
-        futures = [self.scheduler.submit(prompt, n, params) for prompt in prompts]
-        choices = []
-        for future in futures:
-            for sample in future.result():
-                choices.append(_choice(len(choices), sample, params, body.get("logprobs") is not None))
-        completion_tokens = sum(len(c["_tokens"]) for c in choices)
-        for choice in choices:
-            del choice["_tokens"]
-        return {
-            "id": f"cmpl-{uuid.uuid4().hex}",
-            "object": "text_completion",
-            "created": int(time.time()),
-            "model": self.model_name,
-            "choices": choices,
-            "usage": {"completion_tokens": completion_tokens},
-        }
-
-    def close(self) -> None:
-        """Stop the scheduler and the engine."""
-        self.scheduler.close()
-
-
-def _choice(index: int, sample: Sample, params: SamplingParams, with_logprobs: bool) -> dict[str, Any]:
-    text = cut_at_stop(sample.text, params.stop)
-    choice: dict[str, Any] = {
-        "index": index,
-        "text": text,
-        "logprobs": None,
-        "finish_reason": "stop" if sample.finished else "length",
-        "_tokens": sample.tokens,
-    }
-    if with_logprobs:
-        offsets, position = [], 0
-        for token in sample.tokens:
-            offsets.append(position)
-            position += len(token)
-        choice["logprobs"] = {
-            "tokens": list(sample.tokens),
-            "token_logprobs": list(sample.token_logprobs),
-            "top_logprobs": None,
-            "text_offset": offsets,
-        }
-    return choice
-
-
-def make_server(service: CompletionsService, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
-    """An HTTP server (not yet serving) for ``service``; port 0 picks a free port."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            if self.path.rstrip("/") == "/v1/models":
-                self._send(200, {"object": "list", "data": [{"id": service.model_name, "object": "model"}]})
-            else:
-                self._send(404, {"error": {"message": f"no route {self.path}"}})
-
-        def do_POST(self) -> None:  # noqa: N802
-            if self.path.rstrip("/") != "/v1/completions":
-                self._send(404, {"error": {"message": f"no route {self.path}"}})
-                return
-            try:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-            except (ValueError, json.JSONDecodeError) as error:
-                self._send(400, {"error": {"message": f"bad JSON: {error}"}})
-                return
-            try:
-                self._send(200, service.complete(body))
-            except (TypeError, ValueError) as error:
-                self._send(400, {"error": {"message": str(error)}})
-            except Exception as error:  # the client sees a 500 and may retry
-                self._send(500, {"error": {"message": f"{type(error).__name__}: {error}"}})
-
-        def _send(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:  # quiet by default
-            pass
-
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Options of ``prove serve``: where to listen, and the ``hf`` engine's and the batching's options."""
+    """Options of ``prove serve``: where to listen, the limits, /prove's search, the tactic source and model."""
     parser = argparse.ArgumentParser(
-        prog="prove serve", description="Serve a causal LM through the OpenAI-compatible /v1/completions API (the hf engine)."
+        prog="prove serve",
+        description="Serve a tactic source over HTTP: Lean Copilot's external generator API (/generate, /encode), "
+        "proof search with the backend's re-check (/prove) and, with --model, the OpenAI completions API "
+        "(/v1/completions, /v1/models). Without --model the no-model sources serve: no GPU, no weights.",
     )
-    add = parser.add_argument
-    add("--model", required=True, help="HF hub id or local HF-format folder, e.g. EleutherAI/llemma_7b")
-    add("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    add("--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default: %(default)s)")
-    add_options(parser.add_argument_group("engine (hf)"), HFEngineConfig)
-    add_options(parser.add_argument_group("batching"), SchedulerConfig)
+    server = parser.add_argument_group("server")
+    server.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this machine only)")
+    server.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default: %(default)s)")
+    server.add_argument("--served-name", default=None, help="the name clients give as `name` to /generate and /encode, and that /v1/models lists (default: the model, else the --generator spec)")
+    server.add_argument("--backend", default=DEFAULT_BACKEND, choices=sorted(BACKENDS), help="proof assistant whose tactics /generate proposes (its portfolio, goal templates, prompt), and /prove's when a request names none (default: %(default)s)")
+    server.add_argument("--embedding-dim", type=int, default=256, help="length of /encode's vectors when no model on the hf engine is served (hashed goal features; with one, the model's hidden size) (default: %(default)s)")
+    server.add_argument("--log-level", default="warning", choices=LOG_LEVELS, help="uvicorn's log level; info and debug log every request (default: %(default)s)")
+    add_options(parser.add_argument_group("limits"), HTTPLimits)
+    add_options(parser.add_argument_group("limits of /prove"), ProveLimits)
+    add_search_arguments(parser)
+    add_generator_arguments(parser)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: serve a model (hub id or local folder) with the ``hf`` engine until interrupted."""
-    from prover.engines.hf.engine import HFEngine
+def build_services(args: argparse.Namespace) -> Services:
+    """What ``args`` asks to serve: the model (loaded here) and the tactic source, embedder and prover over it."""
+    from prover.serve.app import Services
+    from prover.serve.completions import CompletionsService
+    from prover.serve.embedding import HashedFeatureEmbedder, HiddenStateEmbedder
+    from prover.serve.proving import ProveService
+    from prover.serve.tactics import TacticSource
 
-    args = build_parser().parse_args(argv)
-    engine = HFEngine.load(args.model, options_from_args(HFEngineConfig, args))
-    service = CompletionsService(engine, args.model, options_from_args(SchedulerConfig, args))
-    server = make_server(service, args.host, args.port)
-    print(f"serving {args.model} on http://{args.host}:{server.server_port}/v1", flush=True)
+    generator_config = generator_config_from_args(args)
+    model_config = generator_config.model
+    completions = None
+    if model_config is not None:
+        if spec(model_config.engine).create is None:
+            raise ValueError(f"prove serve runs the model in this process: --engine hf or vllm, not {model_config.engine}")
+        engine = create_engine(model_config.engine, model_config.model, model_config.engine_options)
+        completions = CompletionsService(engine, args.served_name or model_config.model, model_config.batching)
+    tactics = TacticSource(generator_config, completions.scheduler if completions else None)
+    try:
+        tactics.generator(args.backend)  # a wrong --generator, --steps or prompt is an error now, not per request
+    except BaseException:
+        if completions is not None:
+            completions.close()
+        raise
+    embedder = (HiddenStateEmbedder(completions.engine) if completions is not None and completions.engine.name == "hf"
+                else HashedFeatureEmbedder(args.embedding_dim))
+    prover = ProveService(tactics.generator, args.backend, search_config_from_args(args),
+                          options_from_args(ProveLimits, args), env_options_from_args(args))
+    return Services(completions, tactics, embedder, prover, backend=args.backend, samples=args.samples,
+                    name=args.served_name or tactics.name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: serve until interrupted (see the module docstring)."""
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        from prover.serve.server import make_server
+    except ImportError as error:
+        print(f"prove serve: error: the server needs the serve extra (pip install -e '.[serve]'): {error}", file=sys.stderr)
+        return 2
+    try:
+        services = build_services(args)
+    except (ValueError, ImportError, OSError, ProverNotInstalledError) as error:
+        print(f"prove serve: error: {error}", file=sys.stderr)
+        return 2
+    try:
+        server = make_server(services, args.host, args.port, options_from_args(HTTPLimits, args), args.log_level)
+    except OSError as error:
+        services.close()
+        print(f"prove serve: error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 2
+    host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address is bracketed in a URL
+    url = f"http://{host}:{server.server_port}" + ("/v1" if services.completions is not None else "")
+    print(f"serving {services.name} on {url}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
-        service.close()
+        services.close()
     return 0
 
 

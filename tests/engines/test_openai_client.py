@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("torch", reason="the loopback server runs the hf engine")
 pytest.importorskip("httpx", reason="the openai client needs httpx")
+pytest.importorskip("uvicorn", reason="prove serve needs the serve extra (pip install -e '.[serve]')")
 
 import httpx  # noqa: E402
 
@@ -22,7 +23,8 @@ from prover.engines.openai.client import (  # noqa: E402
 )
 from prover.generators.prompting import PromptTemplate  # noqa: E402
 from prover.engines.scheduler import SchedulerConfig  # noqa: E402
-from prover.entrypoints.serve import CompletionsService, make_server  # noqa: E402
+from prover.serve.completions import CompletionsService  # noqa: E402
+from prover.serve.server import make_server  # noqa: E402
 
 COQ = PromptTemplate.for_backend("coq")
 GREEDY = SamplingParams(temperature=0.0, max_new_tokens=10, stop=COQ.stop)
