@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,9 +23,12 @@ pytest.importorskip("uvicorn", reason="prove serve needs the serve extra (pip in
 httpx = pytest.importorskip("httpx", reason="the tests call the server with httpx")
 
 from prover.entrypoints.serve import main  # noqa: E402
-from prover.generators.base import Suggestion  # noqa: E402
+from prover.env import Goal, Problem, ProofEnv, State, TacticError, Verdict  # noqa: E402
+from prover.generators.base import Suggestion, TacticGenerator  # noqa: E402
 from prover.serve.app import Services, build_app  # noqa: E402
-from prover.serve.config import HTTPLimits  # noqa: E402
+from prover.serve.config import HTTPLimits, ProveLimits  # noqa: E402
+from prover.serve.proving import EnvPool, ProveService  # noqa: E402
+from prover.serve.schemas import ApiError  # noqa: E402
 from tests.conftest import requires_coq  # noqa: E402
 
 GOAL = "n : nat\n============================\nn + 0 = n"
@@ -183,3 +187,52 @@ def test_with_a_model_generate_and_encode_answer_lean_copilot(tiny_model_dir: Pa
         assert post(url, "/generate", {"name": "portfolio", "input": GOAL}).status_code == 404
         assert post(url, "/encode", {"name": name, "input": GOAL * 200}).status_code == 413
         assert post(url, "/generate", {"name": name, "input": GOAL}).status_code == 200
+
+
+class _BlockedTactics(TacticGenerator):
+    """Proposes nothing, once ``release`` is set."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def generate(self, goal: str, k: int) -> list[Suggestion]:
+        self.release.wait(10)
+        return []
+
+
+class _NoProver(ProofEnv):
+    """A prover with one state and no tactics that work."""
+
+    def open(self, problem: Problem) -> State:
+        return State(0, (Goal((), "True"),))
+
+    def step(self, state_id: int, tactic: str) -> TacticError:
+        return TacticError("no")
+
+    def verify(self, problem: Problem, proof: list[str]) -> Verdict:
+        return Verdict(False, "no")
+
+    def close(self) -> None:
+        pass
+
+
+def test_searches_beyond_the_slots_and_the_queue_are_refused_503() -> None:
+    tactics = _BlockedTactics()
+    service = ProveService(lambda backend: tactics, "coq", limits=ProveLimits(max_searches=1, max_queued=0))
+    service.envs = EnvPool(lambda backend: _NoProver())
+    backend, problem = service.problem("Theorem t : True.", "", None)
+
+    async def two_at_once() -> tuple[object, object]:
+        first = asyncio.ensure_future(service.prove(backend, problem, service.config(5, None, 60)))
+        await asyncio.sleep(0.1)
+        try:
+            await service.prove(backend, problem, service.config(5, None, 60))
+        except ApiError as error:
+            refused = error
+        tactics.release.set()
+        return refused, await first
+
+    refused, answer = asyncio.run(two_at_once())
+    service.close()
+    assert isinstance(refused, ApiError) and refused.status == 503 and refused.kind == "server_busy"
+    assert answer.proved is False and "exhausted" in answer.reason
