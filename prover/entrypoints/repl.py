@@ -35,7 +35,7 @@ from rich.markup import escape
 from prover.entrypoints.goal_args import GOAL_AT, Target, add_goal_arguments, opened_goal, run_reporting
 from prover.entrypoints.goal_view import goals_text, suggestion_table
 from prover.entrypoints.options import add_generator_arguments, add_search_arguments, search_config_from_args
-from prover.env import Progress, Proved
+from prover.env import Progress, Proved, ProverError, Verdict
 from prover.generators.base import TacticGenerator
 from prover.proof_session import ProofSession
 from prover.search import SearchConfig
@@ -131,7 +131,7 @@ class ProofShell(cmd.Cmd):
             self.say(f"no proof found ({result.stop_reason.value} after {result.expansions} expansions{detail})")
             return False
         self.say(f"found in {result.wall_time:.1f} s: {' '.join(result.proof)}")
-        return self.finish(checked=True)
+        return self.finish(result.verdict)
 
     def do_help(self, arg: str) -> bool:
         """help: list the commands."""
@@ -169,11 +169,13 @@ class ProofShell(cmd.Cmd):
         self.show_goals()
         return False
 
-    def finish(self, checked: bool = False) -> bool:
-        """The proof is complete: re-check it (unless ``checked`` or ``--no-check``), print it, end."""
+    def finish(self, verdict: Verdict | None = None) -> bool:
+        """The proof is complete: re-check it (unless ``verdict`` is the re-check already made, or ``--no-check``),
+        print it, end."""
         self.show_goals()
-        if self.check and not checked:
+        if verdict is None and self.check:
             verdict = self.session.verify()
+        if verdict is not None:
             self.say("re-checked in a fresh process: " + (verdict.reason if verdict.ok else f"REFUSED: {verdict.reason}"))
         self.console.print(escape(self.script()), highlight=False)
         self.done = True
@@ -220,16 +222,19 @@ def main(argv: list[str] | None = None) -> int:
 def _session(args: argparse.Namespace, console: Console, stdin: IO[str] | None = None) -> int:
     with opened_goal(args) as (target, session, generator):
         shell = ProofShell(session, target, generator, search_config_from_args(args), console, not args.no_check, stdin)
-        console.print(f"[bold]{escape(target.site.label)}[/]: {len(session.tactics)} steps before it replayed; "
-                      "type a tactic, ? for suggestions, help for the commands", highlight=False, soft_wrap=True)
+        replayed = len(target.site.steps)
+        before = f" ({replayed} step{'' if replayed == 1 else 's'} of the proof before it replayed)" if replayed else ""
+        console.print(f"[bold]{escape(target.site.label)}[/]{escape(before)}: type a tactic, ? for suggestions, help "
+                      "for the commands", highlight=False, soft_wrap=True)
         try:
             if session.finished:
                 shell.finish()
             else:
                 shell.show_goals()
                 shell.cmdloop()
-        except KeyboardInterrupt:
-            console.print("\ninterrupted; the proof so far:", highlight=False)
+        except (KeyboardInterrupt, ProverError) as stop:
+            why = "interrupted" if isinstance(stop, KeyboardInterrupt) else "the prover failed"
+            console.print(f"\n{why}; the proof so far:", highlight=False)
             shell.do_proof("")
             raise
         if not shell.done:

@@ -161,6 +161,9 @@ def test_the_shell_ends_unfinished_with_status_1_and_the_proof_so_far(toy, tmp_p
     out = capsys.readouterr().out
     assert "search takes a number" in out and "no proof found (budget after 1 expansions)" in out
     assert out.rstrip().endswith("unfinished; the proof so far:\nbegin dec sorry")
+    with pytest.raises(ProverCrashError):  # main() makes it one error line, status 1
+        repl._session(args, _console(), io.StringIO("dec\ncrash\n"))
+    assert capsys.readouterr().out.rstrip().endswith("the prover failed; the proof so far:\nbegin dec sorry")
 
 
 def _console():
