@@ -216,10 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``prove repl``."""
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     console = Console()
-    return run_reporting(lambda: _session(args, console), Console(stderr=True))
+    return run_reporting(lambda: run_session(args, console), Console(stderr=True))
 
 
-def _session(args: argparse.Namespace, console: Console, stdin: IO[str] | None = None) -> int:
+def run_session(args: argparse.Namespace, console: Console, stdin: IO[str] | None = None) -> int:
+    """Open the goal of ``args`` and run the shell on it (reading ``stdin`` when given, else the terminal);
+    the exit status: 0 the proof was finished, 1 not."""
     with opened_goal(args) as (target, session, generator):
         shell = ProofShell(session, target, generator, search_config_from_args(args), console, not args.no_check, stdin)
         replayed = len(target.site.steps)

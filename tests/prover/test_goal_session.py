@@ -146,7 +146,7 @@ def test_the_shell_runs_tactics_suggestions_undo_and_prints_the_finished_proof(t
     source.write_text("2\ndec\n")
     args = repl.build_parser().parse_args([f"{source}:3", *toy])
     typed = "bogus\ndec\nundo\nundo\nundo\n?\n7\n!1\nproof\ndec\ndone\n"
-    assert repl._session(args, _console(), io.StringIO(typed)) == 0
+    assert repl.run_session(args, _console(), io.StringIO(typed)) == 0
     out = capsys.readouterr().out
     assert "bogus does not apply to 1" in out and "nothing to undo" in out and "no suggestion 7" in out
     assert "> dec\n" in out and "begin dec sorry" in out  # suggestion 1 from the statement's 2, then `proof`
@@ -157,12 +157,12 @@ def test_the_shell_ends_unfinished_with_status_1_and_the_proof_so_far(toy, tmp_p
     source = tmp_path / "a.toy"
     source.write_text("2\n")
     args = repl.build_parser().parse_args([f"{source}:2", *toy])
-    assert repl._session(args, _console(), io.StringIO("dec\nsearch x\nsearch 1\n")) == 1
+    assert repl.run_session(args, _console(), io.StringIO("dec\nsearch x\nsearch 1\n")) == 1
     out = capsys.readouterr().out
     assert "search takes a number" in out and "no proof found (budget after 1 expansions)" in out
     assert out.rstrip().endswith("unfinished; the proof so far:\nbegin dec sorry")
     with pytest.raises(ProverCrashError):  # main() makes it one error line, status 1
-        repl._session(args, _console(), io.StringIO("dec\ncrash\n"))
+        repl.run_session(args, _console(), io.StringIO("dec\ncrash\n"))
     assert capsys.readouterr().out.rstrip().endswith("the prover failed; the proof so far:\nbegin dec sorry")
 
 
