@@ -178,7 +178,7 @@ class ProofShell(cmd.Cmd):
         if verdict is not None:
             self.say("re-checked in a fresh process: " + (verdict.reason if verdict.ok else f"REFUSED: {verdict.reason}"))
         self.console.print(escape(self.script()), highlight=False)
-        self.done = True
+        self.done = verdict is None or verdict.ok  # a proof the re-check refused is no finished proof
         return True
 
     # -- output --------------------------------------------------------------------
@@ -221,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_session(args: argparse.Namespace, console: Console, stdin: IO[str] | None = None) -> int:
     """Open the goal of ``args`` and run the shell on it (reading ``stdin`` when given, else the terminal);
-    the exit status: 0 the proof was finished, 1 not."""
+    the exit status: 0 the proof was finished (and, unless ``--no-check``, the fresh-process re-check
+    accepted it), 1 not."""
     with opened_goal(args) as (target, session, generator):
         shell = ProofShell(session, target, generator, search_config_from_args(args), console, not args.no_check, stdin)
         replayed = len(target.site.steps)
