@@ -45,7 +45,9 @@ def row(label: str, records: list[dict], baseline: set[str] | None) -> list[str]
              str(sum(own_name_used(r) for r in records if r.get("verified")))]  # fmt: skip
     if baseline is not None:
         missing = {name for name in baseline if name in {r["name"] for r in records}} - verified
-        cells.append(f"{'yes' if not missing else 'no: ' + ', '.join(sorted(missing))} (+{len(verified - baseline)})")
+        shown = ", ".join(sorted(missing)[:3]) + (", ..." if len(missing) > 3 else "")
+        cells.append(f"yes, +{len(verified - baseline)}" if not missing
+                     else f"no: +{len(verified - baseline)}, -{len(missing)} ({shown})")
     return cells
 
 

@@ -32,7 +32,8 @@ from coq_env.verify import CoqVerifier
 from prover.fill import FileBackend, FileCheck, Hole
 
 _ADMITTED = re.compile(r"\s*Admitted\s*\.\s*$")
-_OPENER = re.compile(r"\s*Proof(?:\s+(?:using|with)\b[^.]*)?\s*\.\s*$", re.S)
+#: The sentence that opens a proof: ``Proof.``, ``Proof using ....``, ``Proof with ....``.
+OPENER = re.compile(r"\s*Proof(?:\s+(?:using|with)\b[^.]*)?\s*\.\s*$", re.S)
 _ESCAPE = re.compile(rf"\b(?:{'|'.join(sorted(ESCAPE_TACTICS))})\b")
 _INDENT = re.compile(r"[ \t]*")
 _BRACKET = re.compile(r"-+|\++|\*+|\{|\}|(?:\d+|\[[A-Za-z_][\w']*\])\s*:\s*\{")
@@ -63,7 +64,7 @@ def find_holes(text: str, stem: str) -> list[CoqHole]:
 def _hole(cut: FileSentences, lemma: FileLemma, last: int) -> CoqHole:
     """The hole of ``lemma``, whose proof's sentences run up to ``Admitted.``, sentence ``last``."""
     statement, first = cut.spans[lemma.index], cut.spans[lemma.index + 1]
-    opener = cut.text[first.code : first.end] if _OPENER.match(cut.codes[lemma.index + 1]) else ""
+    opener = cut.text[first.code : first.end] if OPENER.match(cut.codes[lemma.index + 1]) else ""
     escapes = sum(1 for code in cut.codes[lemma.index + 1 : last] if _ESCAPE.search(code))
     short = lemma.name.rsplit(".", 1)[-1] or "Goal"
     return CoqHole(
@@ -94,7 +95,7 @@ def proof_text(text: str, hole: CoqHole, proof: Sequence[str]) -> str:
     opener = hole.opener or "Proof."
     if hole.in_section and not re.search(r"\busing\b", opener):
         opener = "Proof using All."
-    lines = _proof_lines(proof)
+    lines = proof_lines(proof)
     hole_text = text[hole.start : hole.end]
     if "\n" not in hole_text:
         return " ".join([opener, *lines, "Qed."])
@@ -103,8 +104,8 @@ def proof_text(text: str, hole: CoqHole, proof: Sequence[str]) -> str:
     return newline.join([opener, *(f"{indent}  {line}" for line in lines), f"{indent}Qed."])
 
 
-def _proof_lines(proof: Sequence[str]) -> list[str]:
-    """The proof's sentences, one a line, a bullet or brace on the line of the sentence after it."""
+def proof_lines(proof: Sequence[str]) -> list[str]:
+    """The proof's sentences (of its steps, in order), one a line, a bullet or brace on the line of the sentence after it."""
     lines: list[str] = []
     pending = ""
     for sentence in (s for step in proof for s in tactic_sentences(step)):

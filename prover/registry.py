@@ -14,6 +14,7 @@ from prover.env import ProofEnv
 
 if TYPE_CHECKING:
     from prover.fill import FileBackend
+    from prover.proof_site import SiteBackend
 
 #: name -> "module:Class". Third parties may add entries with :func:`register`.
 BACKENDS: dict[str, str] = {
@@ -32,7 +33,12 @@ GENERATED_BENCHMARKS: dict[str, str] = {
 FILE_BACKENDS: dict[str, str] = {
     "coq": "coq_env.holes:CoqFiles",
 }
-#: A source file's extension -> the backend of ``prove fill`` when ``--backend`` is not given.
+#: Backends in whose files ``prove suggest`` and ``prove repl`` find a goal: name -> "module:Class" of a
+#: :class:`prover.proof_site.SiteBackend`.
+SITE_BACKENDS: dict[str, str] = {
+    "coq": "coq_env.sites:CoqSites",
+}
+#: A source file's extension -> its backend (``prove fill``, ``suggest``, ``repl``) when ``--backend`` is not given.
 FILE_EXTENSIONS: dict[str, str] = {".v": "coq", ".lean": "lean"}
 
 #: The backend used when none is named: the one that installs from Debian.
@@ -65,10 +71,19 @@ def make_env(name: str, **options: Any) -> ProofEnv:
 
 def file_backend(name: str, **options: Any) -> FileBackend:
     """The :class:`~prover.fill.FileBackend` of backend ``name``, made with keyword ``options``."""
-    if name not in FILE_BACKENDS:
-        known = ", ".join(sorted(FILE_BACKENDS))
-        raise ValueError(f"prove fill does not support the {name} backend yet; it supports: {known}")
-    module_name, _, class_name = FILE_BACKENDS[name].partition(":")
+    return _made(FILE_BACKENDS, name, "prove fill", options)
+
+
+def site_backend(name: str, **options: Any) -> SiteBackend:
+    """The :class:`~prover.proof_site.SiteBackend` of backend ``name``, made with keyword ``options``."""
+    return _made(SITE_BACKENDS, name, "prove suggest and prove repl", options)
+
+
+def _made(table: dict[str, str], name: str, command: str, options: dict[str, Any]) -> Any:
+    """An instance of ``table[name]`` made with ``options``; ``ValueError`` naming ``command`` if none."""
+    if name not in table:
+        raise ValueError(f"the {name} backend is not supported by {command} yet; supported: {', '.join(sorted(table))}")
+    module_name, _, class_name = table[name].partition(":")
     return getattr(importlib.import_module(module_name), class_name)(**options)
 
 

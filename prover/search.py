@@ -29,7 +29,7 @@ from typing import Callable
 
 import networkx as nx
 
-from prover.env import Problem, ProofEnv, Progress, Proved, StepResult, TacticError, Timeout, Verdict
+from prover.env import Problem, ProofEnv, Progress, Proved, State, StepResult, TacticError, Timeout, Verdict
 from prover.generators.base import TacticGenerator
 
 
@@ -115,10 +115,16 @@ def search(
     generator: TacticGenerator,
     config: SearchConfig = SearchConfig(),
     accept: Acceptor | None = None,
+    start: State | None = None,
 ) -> SearchResult:
-    """Run best-first search for ``problem`` in ``env`` with tactics from ``generator``."""
+    """Run best-first search for ``problem`` in ``env`` with tactics from ``generator``.
+
+    The search starts from ``problem``'s initial state (``env.open``), or from ``start``, a
+    state of the problem ``env`` has open already (an interactive session's current state):
+    then the proof found is the tactics after ``start``, and ``accept`` gets those alone.
+    """
     started = time.monotonic()
-    root = env.open(problem)
+    root = env.open(problem) if start is None else start
     graph = nx.DiGraph()
     graph.add_node(root.id, goals=root.render(), score=0.0, depth=0, status=NodeStatus.OPEN)
     seen = {root.render(): root.id}
@@ -158,7 +164,7 @@ def search(
             if time.monotonic() - started > config.time_limit:
                 return finish(StopReason.TIME_LIMIT)
             steps += 1
-            result = _step(env, node, suggestion.tactic, config.max_tactic_chars)
+            result = checked_step(env, node, suggestion.tactic, config.max_tactic_chars)
             if isinstance(result, (TacticError, Timeout)):
                 _record_failure(attrs, suggestion.tactic, result)
                 continue
@@ -189,7 +195,7 @@ def search(
     return finish(StopReason.EXHAUSTED)
 
 
-def _step(env: ProofEnv, node: int, tactic: str, max_chars: int) -> StepResult:
+def checked_step(env: ProofEnv, node: int, tactic: str, max_chars: int) -> StepResult:
     """``env.step``, unless the tactic is too long to send: then a failed step, at once."""
     if len(tactic) > max_chars:
         return TacticError(f"tactic of {len(tactic):,} characters is over the limit of {max_chars:,} (max_tactic_chars)")

@@ -7,6 +7,8 @@
     prove train pretrain CONFIG.toml                  # train the model (the train package)
     prove data problems FILE.v ... --out p.jsonl      # one problem per lemma of real Coq files
     prove fill FILE.v --budget 20                     # prove the Admitted lemmas of your own file
+    prove suggest FILE.v:LINE                         # tactics for the goal at a line, each tried
+    prove repl FILE.v:LINE                            # prove the goal at a line interactively
 
 ``python -m prover`` is the same command. Exit status: 0 done, 1 the results
 file could not be written, 2 bad options, input or installation (before any
@@ -41,7 +43,8 @@ from prover.workers import RunInterrupted
 SETUP_COMMANDS = {"lean": "lean_env.setup:main"}
 #: ``prove COMMAND ...`` other than a run -> "module:function(argv) -> int"
 SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main", "train": "train.cli:main", "data": "prover.entrypoints.data:main",
-               "fill": "prover.entrypoints.fill:main"}
+               "fill": "prover.entrypoints.fill:main", "suggest": "prover.entrypoints.suggest:main",
+               "repl": "prover.entrypoints.repl:main"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
         "/generate, /encode), proof search (/prove) and, with --model PATH, the model as /v1/completions; "
         "`prove train {pretrain,finetune,ablate-mixture,export} ...` trains one; "
         "`prove data problems FILE.v ... --out p.jsonl` makes problems of real Coq files; "
-        "`prove fill FILE.v` proves the Admitted lemmas of your own file and writes the proofs back.",
+        "`prove fill FILE.v` proves the Admitted lemmas of your own file and writes the proofs back; "
+        "`prove suggest FILE.v:LINE` tries the generator's tactics on the goal at a line; "
+        "`prove repl FILE.v:LINE` proves it interactively.",
     )
     run = parser.add_argument_group("run")
     run.add_argument("--benchmark", default=run_defaults.benchmark, help=f"problem set: {', '.join(BENCHMARKS)}, or a .jsonl file of problems in the same format (default: %(default)s)")

@@ -1,7 +1,7 @@
 """The option groups that every command running a search shares: search limits and the tactic source.
 
-``prove`` (a benchmark run) and ``prove fill`` build them here, so ``--budget``,
-``--generator``, ``--model`` and the rest mean the same in both.
+``prove`` (a benchmark run), ``prove fill``, ``prove suggest`` and ``prove repl`` build them
+here, so ``--budget``, ``--generator``, ``--model`` and the rest mean the same in each.
 """
 
 from __future__ import annotations
@@ -14,16 +14,28 @@ from prover.registry import BACKENDS, backend_class
 from prover.search import SearchConfig
 
 
-def add_search_arguments(parser: argparse.ArgumentParser, defaults: SearchConfig = SearchConfig()) -> None:
-    """The ``search`` group: ``--budget``, ``--samples``, ``--max-depth``, ``--time-limit``, ``--max-tactic-chars``,
-    ``--tactic-timeout``, with ``defaults``' values."""
+def add_search_arguments(parser: argparse.ArgumentParser, defaults: SearchConfig = SearchConfig(),
+                         samples_help: str = "tactics requested per expansion") -> None:
+    """The ``search`` group: ``--budget``, ``--samples`` (also ``-k``), ``--max-depth``, ``--time-limit``,
+    ``--max-tactic-chars``, ``--tactic-timeout``, with ``defaults``' values."""
     srch = parser.add_argument_group("search")
     srch.add_argument("--budget", type=int, default=defaults.budget, help="node expansions (model queries) per theorem (default: %(default)s)")
-    srch.add_argument("--samples", type=int, default=defaults.samples, help="tactics requested per expansion (default: %(default)s)")
+    add_samples_argument(srch, defaults, samples_help)
     srch.add_argument("--max-depth", type=int, default=defaults.max_depth, help="longest proof, in tactics (default: %(default)s)")
     srch.add_argument("--time-limit", type=float, default=defaults.time_limit, help="wall-clock seconds per theorem (default: %(default)s)")
-    srch.add_argument("--max-tactic-chars", type=int, default=defaults.max_tactic_chars, help="longest tactic, in characters, sent to the prover; a longer one is a failed step (default: %(default)s)")
-    srch.add_argument("--tactic-timeout", type=float, default=None, help=f"seconds one tactic may run before the prover is restarted (default: the backend's own: {_backend_timeouts()})")
+    add_step_arguments(srch, defaults)
+
+
+def add_samples_argument(group: argparse._ActionsContainer, defaults: SearchConfig = SearchConfig(),
+                         samples_help: str = "tactics requested per expansion") -> None:
+    """``-k``/``--samples``: how many tactics to ask the generator for at a time."""
+    group.add_argument("-k", "--samples", type=int, default=defaults.samples, help=f"{samples_help} (default: %(default)s)")
+
+
+def add_step_arguments(group: argparse._ActionsContainer, defaults: SearchConfig = SearchConfig()) -> None:
+    """What bounds one tactic run in the prover: ``--max-tactic-chars`` and ``--tactic-timeout``."""
+    group.add_argument("--max-tactic-chars", type=int, default=defaults.max_tactic_chars, help="longest tactic, in characters, sent to the prover; a longer one is a failed step (default: %(default)s)")
+    group.add_argument("--tactic-timeout", type=float, default=None, help=f"seconds one tactic may run before the prover is restarted (default: the backend's own: {_backend_timeouts()})")
 
 
 def add_generator_arguments(parser: argparse.ArgumentParser) -> None:

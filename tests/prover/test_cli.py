@@ -10,11 +10,14 @@ from prover.engines.base import SamplingParams
 from prover.engines.hf.config import HFEngineConfig
 from prover.engines.openai.config import OpenAIConfig
 from prover.engines.scheduler import SchedulerConfig
+from prover.entrypoints.fill import build_parser as fill_parser
+from prover.entrypoints.repl import build_parser as repl_parser
 from prover.entrypoints.serve import build_parser as serve_parser
+from prover.entrypoints.suggest import build_parser as suggest_parser
 
 
 def test_every_option_has_a_help_line() -> None:
-    for parser in (build_parser(), serve_parser(), problems_parser()):
+    for parser in (build_parser(), serve_parser(), problems_parser(), fill_parser(), suggest_parser(), repl_parser()):
         undocumented = [a.option_strings for a in parser._actions if a.option_strings and not a.help]
         assert undocumented == []
 
