@@ -71,9 +71,9 @@ def test_twenty_thousand_goals_parse_in_one_pass():
         [f"{count} goals (ID 1)\n  \n  n : nat\n  ============================\n  n = 1\n\n"]
         + [f"goal {i} (ID {i + 1}) is:\n n = {i}\n\n" for i in range(2, count + 1)]
     )
-    started = time.perf_counter()
+    started = time.process_time()
     parsed = parse_display(display)
-    assert time.perf_counter() - started < 5  # milliseconds here; the per-index search took minutes
+    assert time.process_time() - started < 5  # milliseconds here; the per-index search took minutes
     assert parsed.count == count and parsed.first.target == "n = 1"
     assert parsed.targets == {i: f"n = {i}" for i in range(2, count + 1)}
 
@@ -82,9 +82,9 @@ def test_twenty_thousand_goals_parse_in_one_pass():
 def test_a_hypothesis_of_two_hundred_thousand_lines_parses_in_one_pass():
     lines = ["H : 0 ="] + ["      0 + 0 + 0 + 0 + 0 + 0 + 0 + 0 + 0 + 0 +"] * 200_000 + ["      0"]
     display = "1 goal (ID 3)\n  \n  " + "\n  ".join(lines) + "\n  ============================\n  True\n"
-    started = time.perf_counter()
+    started = time.process_time()
     parsed = parse_display(display)
-    assert time.perf_counter() - started < 5  # joining line by line took 19 s
+    assert time.process_time() - started < 5  # joining line by line took 19 s
     (hypothesis,) = parsed.first.hypotheses
     assert hypothesis.count("\n") == 200_001 and parsed.first.target == "True"
 
@@ -92,9 +92,9 @@ def test_a_hypothesis_of_two_hundred_thousand_lines_parses_in_one_pass():
 @pytest.mark.timeout(60)
 def test_unclosed_message_tags_are_stripped_in_one_pass():
     output = "Toplevel input:\n> idtac " + "<infomsg>" * 100_000 + ".\n<warning>W</warning>Error: x.\n"
-    started = time.perf_counter()
+    started = time.process_time()
     text = Reply(output, 1, 1, "t").text
-    assert time.perf_counter() - started < 5  # the regular expression took minutes
+    assert time.process_time() - started < 5  # the regular expression took minutes
     assert text == re.sub(r"<warning>W</warning>", "", output)
     small = "a<infomsg>b</infomsg>c<warning>d<infomsg>e</warning>f</infomsg>g<warning>h"
     assert Reply(small, 1, 1, "t").text == re.sub(r"<(infomsg|warning)>.*?</\1>", "", small, flags=re.S)

@@ -134,14 +134,15 @@ def _megabyte_inputs():
 @pytest.mark.timeout(120)
 def test_a_megabyte_splits_in_seconds():
     # The original splitter took 38 s on 28 kB (quadratic: hours on 1 MB); this one takes well under 1 s.
+    # CPU time of this process: other work on the machine does not count against it.
     for text in _megabyte_inputs():
-        started = time.perf_counter()
+        started = time.process_time()
         _outcome(split_sentences, text)
-        assert time.perf_counter() - started < 5.0
+        assert time.process_time() - started < 5.0
 
 
 @pytest.mark.timeout(120)
 def test_a_long_tactic_is_validated_in_seconds():
-    started = time.perf_counter()
+    started = time.process_time()
     assert tactic_sentences("idtac; " * 20_000 + "intros") == ["idtac; " * 20_000 + "intros."]
-    assert time.perf_counter() - started < 5.0
+    assert time.process_time() - started < 5.0
