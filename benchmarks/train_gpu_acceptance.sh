@@ -6,18 +6,9 @@
 # Needs the wheels from benchmarks/device_wheels.sh under .whl/ (carried); logs go to $OUT (or ./gpu-logs).
 #   usage: bash benchmarks/train_gpu_acceptance.sh [extra train_throughput.py options]
 set -uo pipefail
-cd "$(dirname "$0")/.."
-out="${OUT:-gpu-logs}"
+source "$(dirname "$0")/device_env.sh"
 run="${TMPDIR:-/tmp}/llemma-train-check"
-mkdir -p "$out"
 rm -rf "$run"
-if compgen -G ".whl/*.whl" >/dev/null; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
-  export PYTHONPATH="/tmp/site:$PWD"
-else
-  export PYTHONPATH="$PWD"
-fi
-export PYTHONUNBUFFERED=1
 python3 - "$run" <<'EOF' 2>&1 | tee "$out/train_run.log"
 import sys
 from pathlib import Path
