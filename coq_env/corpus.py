@@ -114,6 +114,11 @@ def minif2f_ngrams(n: int) -> dict[tuple[str, ...], set[str]]:
     return found
 
 
+def contaminated_by(words: list[str], benchmark: dict[tuple[str, ...], set[str]], n: int) -> list[str]:
+    """The miniF2F problems that share an ``n``-gram (of :func:`minif2f_ngrams`) with a file's ``words``, sorted."""
+    return sorted({name for gram in _ngrams(words, n) for name in benchmark.get(gram, ())})
+
+
 def _ngrams(items: list[str], n: int) -> Iterable[tuple[str, ...]]:
     return (tuple(items[i : i + n]) for i in range(len(items) - n + 1))
 
@@ -135,7 +140,7 @@ def build_corpus(out: Path, heldout_percent: float = 10.0, ngram: int = 20, root
         text = path.read_text(encoding="utf-8", errors="replace")
         words = tokens(text)
         relative = str(path.relative_to(root))
-        hits = sorted({name for gram in _ngrams(words, ngram) for name in benchmark.get(gram, ())})
+        hits = contaminated_by(words, benchmark, ngram)
         manifest.append(CorpusFile(package, versions[package], licenses[package], relative, len(text.encode("utf-8")),
                                    len(words), split_of(relative, heldout_percent), hits))  # fmt: skip
     for split in ("train", "heldout"):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from coq_env.corpus import _ngrams, library_root, minif2f_ngrams, split_of, tokens
+from coq_env.corpus import contaminated_by, library_root, minif2f_ngrams, split_of, tokens
 from coq_env.problem_files import problems_from_files
 
 SAMPLE = 240  #: lemmas in the ``test`` split
@@ -35,7 +35,7 @@ def heldout_files() -> list[str]:
     for path in sorted((root / "theories").rglob("*.v")):
         if split_of(str(path.relative_to(root)), HELDOUT_PERCENT) != "heldout":
             continue
-        if any(gram in grams for gram in _ngrams(tokens(path.read_text("utf-8", errors="replace")), NGRAM)):
+        if contaminated_by(tokens(path.read_text("utf-8", errors="replace")), grams, NGRAM):
             continue
         files.append(str(path))
     return files
