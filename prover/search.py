@@ -30,7 +30,7 @@ from typing import Callable
 import networkx as nx
 
 from prover.env import Problem, ProofEnv, Progress, Proved, State, StepResult, TacticError, Timeout, Verdict
-from prover.generators.base import TacticGenerator
+from prover.generators.base import Suggestion, TacticGenerator
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ class SearchConfig:
     time_limit: float = 120.0  #: wall-clock seconds per theorem
     #: longest tactic, in characters, sent to the prover; a longer one is a failed step
     max_tactic_chars: int = 4096
+    #: try the backend's combined automation tactic (``--generator automation``'s one tactic) on the
+    #: root goal before the generator's, so the search proves at least what automation alone does
+    automation_first: bool = False
 
 
 class NodeStatus(str, Enum):
@@ -160,7 +163,10 @@ def search(
             continue
         expansions += 1
         attrs["status"] = NodeStatus.EXPANDED
-        for suggestion in generator.generate(attrs["goals"], config.samples):
+        suggestions = generator.generate(attrs["goals"], config.samples)
+        if node == root.id and config.automation_first:
+            suggestions = _automation_first(env, suggestions)
+        for suggestion in suggestions:
             if time.monotonic() - started > config.time_limit:
                 return finish(StopReason.TIME_LIMIT)
             steps += 1
@@ -193,6 +199,14 @@ def search(
                 graph.nodes[child]["status"] = NodeStatus.REJECTED
                 rejected += 1
     return finish(StopReason.EXHAUSTED)
+
+
+def _automation_first(env: ProofEnv, suggestions: list[Suggestion]) -> list[Suggestion]:
+    """``suggestions`` after the backend's automation tactic (prior log-probability 0), without a repeat of it."""
+    automation = type(env).automation()
+    if not automation:
+        return suggestions
+    return [Suggestion(automation, 0.0), *(s for s in suggestions if s.tactic != automation)]
 
 
 def checked_step(env: ProofEnv, node: int, tactic: str, max_chars: int) -> StepResult:

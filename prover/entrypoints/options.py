@@ -23,6 +23,9 @@ def add_search_arguments(parser: argparse.ArgumentParser, defaults: SearchConfig
     add_samples_argument(srch, defaults, samples_help)
     srch.add_argument("--max-depth", type=int, default=defaults.max_depth, help="longest proof, in tactics (default: %(default)s)")
     srch.add_argument("--time-limit", type=float, default=defaults.time_limit, help="wall-clock seconds per theorem (default: %(default)s)")
+    srch.add_argument("--automation-first", action=argparse.BooleanOptionalAction, default=defaults.automation_first,
+                      help="try the backend's combined automation tactic on the root goal before the generator's tactics, "
+                      "so the search proves at least what --generator automation does (default: %(default)s)")
     add_step_arguments(srch, defaults)
 
 
@@ -50,7 +53,7 @@ def add_generator_arguments(parser: argparse.ArgumentParser) -> None:
 def search_config_from_args(args: argparse.Namespace) -> SearchConfig:
     """The :class:`SearchConfig` of the parsed ``search`` group."""
     return SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit,
-                        max_tactic_chars=args.max_tactic_chars)
+                        max_tactic_chars=args.max_tactic_chars, automation_first=args.automation_first)
 
 
 def generator_config_from_args(args: argparse.Namespace) -> GeneratorConfig:

@@ -10,6 +10,7 @@ requests (a prover that fails is closed, not kept).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -103,8 +104,7 @@ class ProveService:
         if budget > self.limits.max_budget:
             raise ApiError(400, f"budget: {budget} is over this server's limit of {self.limits.max_budget} (--max-budget)")
         seconds = min(time_limit or self.search_config.time_limit, self.search_config.time_limit, timeout)
-        return SearchConfig(budget=budget, samples=self.search_config.samples, max_depth=self.search_config.max_depth,
-                            time_limit=seconds, max_tactic_chars=self.search_config.max_tactic_chars)
+        return dataclasses.replace(self.search_config, budget=budget, time_limit=seconds)
 
     async def prove(self, backend: str, problem: Problem, config: SearchConfig) -> ProveResponse:
         """Search ``problem`` on the pool and answer; :class:`ApiError` (503) when the queue is full."""

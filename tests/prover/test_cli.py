@@ -6,6 +6,7 @@ import pytest
 
 from coq_env.problem_files import build_parser as problems_parser
 from prover.entrypoints.cli import build_parser, config_from_args
+from prover.run_config import fingerprint
 from prover.engines.base import SamplingParams
 from prover.engines.hf.config import HFEngineConfig
 from prover.engines.openai.config import OpenAIConfig
@@ -61,3 +62,10 @@ def test_help_shows_the_dataclass_defaults_once() -> None:
 )
 def test_split_is_any_name_and_defaults_by_benchmark(argv, split) -> None:
     assert config_from_args(build_parser().parse_args(argv)).split == split
+
+
+def test_automation_first_reaches_the_search_config_and_the_record() -> None:
+    assert config_from_args(build_parser().parse_args([])).search.automation_first is False
+    config = config_from_args(build_parser().parse_args(["--automation-first"]))
+    assert config.search.automation_first is True
+    assert fingerprint(config)["search"]["automation_first"] is True

@@ -79,3 +79,22 @@ def test_a_proof_the_recheck_refuses_is_proved_but_not_verified(coq_env):
     assert sorted(statuses.values()) == [NodeStatus.EXPANDED, NodeStatus.REJECTED]
     unchecked = search(CONJ, coq_env, ReplayGenerator(tactics), SearchConfig(budget=3))
     assert unchecked.proved and not unchecked.verified and unchecked.proof == tactics
+
+
+PROJ = coq_problem("proj", "Theorem proj : forall A B : Prop, A /\\ B -> B.")
+
+
+def test_automation_first_tries_the_backend_automation_at_the_root_only(coq_env):
+    generator = ReplayGenerator(["intros A B"])
+    alone = search(PROJ, coq_env, generator, SearchConfig(budget=5))
+    assert not alone.proved and alone.stop_reason is StopReason.EXHAUSTED
+    automation = type(coq_env).automation()
+    result = search(PROJ, coq_env, generator, SearchConfig(budget=5, automation_first=True),
+                    accept=lambda proof: coq_env.verify(PROJ, proof))
+    assert result.verified and result.proof == [automation] and result.expansions == 1
+    # where automation fails at the root, the search goes on with the generator's tactics, and
+    # never tries automation again below the root
+    unprovable = coq_problem("hard", "Theorem hard : forall A B : Prop, A -> B.")
+    failed = search(unprovable, coq_env, generator, SearchConfig(budget=5, automation_first=True))
+    assert not failed.proved and failed.steps == 3 and failed.expansions == 2
+    assert [tactic for _, _, tactic in failed.graph.edges(data="tactic")] == ["intros A B"]
