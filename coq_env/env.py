@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from coq_env import sketches
 from coq_env.goals import GoalDisplay, parse_display, parse_goal
 from coq_env.loader import ProblemLoader
 from coq_env.prelude import Prelude, PreludeChoice, default_prelude
@@ -92,6 +93,16 @@ class CoqEnv(ProofEnv):
         self._nodes: dict[int, _Node] = {}
         self._path: list[tuple[int, int]] = []  # (node id, coq state) from the root down
         self._next_id = 0
+
+    @classmethod
+    def is_gap(cls, step: str) -> bool:
+        """A sketch's gap marker is ``admit.`` (:mod:`coq_env.sketches`)."""
+        return sketches.is_gap(step)
+
+    @classmethod
+    def sketch_steps(cls, problem: Problem, sketch: str) -> tuple[list[str], str]:
+        """The proof steps of a Coq sketch, or why it is refused (:mod:`coq_env.sketches`)."""
+        return sketches.sketch_steps(problem.header, problem.statement, sketch)
 
     @classmethod
     def statement_problem(cls, statement: str) -> str | None:

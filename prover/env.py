@@ -16,6 +16,7 @@ sound.
 from __future__ import annotations
 
 import abc
+import textwrap
 import tomllib
 from importlib import resources
 from dataclasses import dataclass, field
@@ -276,6 +277,34 @@ class ProofEnv(abc.ABC):
         return tomllib.loads(cls._data_file("goal_tactics.toml"))
 
     @classmethod
+    def gap_tactics(cls) -> list[str]:
+        """The tactics Draft-Sketch-Prove tries, in order, on each gap of a sketch (``gap_tactics.txt``)."""
+        if not cls.data_package or not resources.files(cls.data_package).joinpath("gap_tactics.txt").is_file():
+            return []
+        return [line.strip() for line in cls._data_file("gap_tactics.txt").splitlines()
+                if line.strip() and not line.startswith("#")]
+
+    @classmethod
+    def is_gap(cls, step: str) -> bool:
+        """Whether the sketch step ``step`` is a gap marker (``sorry`` by default; Coq: ``admit.``)."""
+        return step.strip() == "sorry"
+
+    @classmethod
+    def sketch_steps(cls, problem: Problem, sketch: str) -> tuple[list[str], str]:
+        """A sketch's proof steps in order, or the reason it is refused (a changed statement, additions).
+
+        By default the sketch is the proof alone: one step per non-blank line, a deeper-indented
+        line continuing the step above it. Backends override this with their syntax.
+        """
+        steps: list[str] = []
+        for line in textwrap.dedent(sketch).splitlines():
+            if steps and line[:1].isspace() and line.strip():
+                steps[-1] += "\n" + line
+            elif line.strip():
+                steps.append(line)
+        return steps, ""
+
+    @classmethod
     def _data_file(cls, name: str) -> str:
         return resources.files(cls.data_package).joinpath(name).read_text("utf-8")
 
@@ -297,3 +326,4 @@ class ProofEnv(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+

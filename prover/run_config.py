@@ -17,12 +17,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from prover.dsp import DspConfig
 from prover.generators.factory import GeneratorConfig
 from prover.problems import BENCHMARKS
 from prover.records import ResultRecord
 from prover.registry import DEFAULT_BACKEND, backend_class
 from prover.results import ResultStore
 from prover.search import SearchConfig
+
+
+#: What ``--mode`` takes: best-first search from the statement, or Draft-Sketch-Prove.
+MODES = ("search", "dsp")
 
 
 class ConfigMismatchError(ValueError):
@@ -49,6 +54,8 @@ class RunConfig:
     allow_config_change: bool = False  #: add to a results file written with another configuration
     search: SearchConfig = SearchConfig()
     generator: GeneratorConfig = GeneratorConfig()
+    mode: str = "search"  #: "search" (formal to formal) or "dsp" (Draft, Sketch, Prove)
+    dsp: DspConfig = DspConfig()  #: the sketches of ``mode="dsp"``
     env_options: dict[str, Any] = field(default_factory=dict)  #: passed to the backend; ``timeout``: seconds per tactic
 
     def __post_init__(self) -> None:
@@ -58,6 +65,10 @@ class RunConfig:
         for option, value in at_least_one.items():
             if value is not None and value < 1:
                 raise ValueError(f"{option} must be at least 1, got {value}")
+        if self.mode not in MODES:
+            raise ValueError(f"--mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.dsp.attempts < 1 or self.dsp.gap_budget < 0:
+            raise ValueError("--attempts must be at least 1 and --gap-budget at least 0")
         positive = {"--time-limit": self.search.time_limit, "--tactic-timeout": self.env_options.get("timeout")}
         for option, value in positive.items():
             if value is not None and not (value > 0 and not math.isnan(value)):
@@ -71,6 +82,8 @@ def fingerprint(config: RunConfig) -> dict[str, Any]:
     benchmark = config.benchmark if config.benchmark in BENCHMARKS else str(Path(config.benchmark).resolve())
     data = {"benchmark": benchmark, "backend": config.backend, "generator": _generator_fingerprint(config.generator),
             "search": asdict(config.search), "env_options": env_options}
+    if config.mode != "search":  # formal-to-formal files keep the fingerprint they always had
+        data["mode"], data["dsp"] = config.mode, asdict(config.dsp)
     return json.loads(json.dumps(data, sort_keys=True, default=str))
 
 

@@ -15,6 +15,7 @@ problems it did not finish, and a failed write stops the run at once.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import traceback
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from prover.dsp import prove_sketch
 from prover.env import Problem, ProofEnv, ProverError
 from prover.generators.base import TacticGenerator
 from prover.generators.factory import build_generator
@@ -32,10 +34,11 @@ from prover.registry import backend_class, make_env
 from prover.reporting import describe_progress
 from prover.results import ResultStore
 from prover.run_config import RunConfig, check_results_config, generator_label
-from prover.search import search
+from prover.search import StopReason, search
+from prover.sketchers import FileSketches, ModelSketches, SketchSource
 from prover.workers import WorkerPool
 
-__all__ = ["RunConfig", "attempt", "run_benchmark", "select_entries"]
+__all__ = ["RunConfig", "attempt", "attempt_sketches", "build_sketcher", "run_benchmark", "select_entries"]
 
 
 def select_entries(config: RunConfig) -> list[BenchmarkEntry]:
@@ -77,6 +80,40 @@ def attempt(problem: Problem, env: ProofEnv, generator: TacticGenerator, config:
     record.setup = env.problem_setup()
 
 
+def attempt_sketches(problem: Problem, env: ProofEnv, generator: TacticGenerator, sketcher: SketchSource,
+                     config: RunConfig, record: ResultRecord) -> None:
+    """Draft-Sketch-Prove ``problem``: its sketches in turn until one is verified; fill ``record``.
+
+    The record's ``dsp`` holds every attempt (the sketch, its gaps and what closed them, its
+    status and timing); ``expansions`` counts the sketches tried.
+    """
+    gap_search = dataclasses.replace(config.search, budget=config.dsp.gap_budget, automation_first=False)
+    attempts = []
+    for sketch in sketcher.sketches(problem, config.dsp.attempts):
+        attempts.append(prove_sketch(problem, env, sketch, generator, gap_search))
+        if attempts[-1].verified:
+            break
+    verified = next((a for a in attempts if a.verified), None)
+    record.extra["dsp"] = [a.record() for a in attempts]
+    record.proved = record.verified = verified is not None
+    record.proof = verified.proof if verified else []
+    record.expansions, record.steps = len(attempts), sum(len(a.proof) for a in attempts)
+    record.stop_reason = StopReason.PROVED if verified else StopReason.EXHAUSTED
+    record.verdict = (verified or attempts[-1]).detail if attempts else "no sketch for this problem"
+    record.setup = env.problem_setup()
+
+
+def build_sketcher(config: RunConfig) -> SketchSource | None:
+    """The run's sketch source (``--mode dsp``): ``--sketches FILE``, else the ``--model``; None for a search run."""
+    if config.mode != "dsp":
+        return None
+    if config.dsp.sketches:
+        return FileSketches(config.dsp.sketches)
+    if config.generator.model is None:
+        raise ValueError("--mode dsp needs --sketches FILE.jsonl or a --model that writes the sketches")
+    return ModelSketches(config.generator.model, config.backend, config.dsp.informal, config.dsp.max_sketch_tokens)
+
+
 def run_benchmark(config: RunConfig, console: Console | None = None) -> list[ResultRecord]:
     """Run every selected problem not yet in ``config.out``; return the records of the selection.
 
@@ -94,15 +131,23 @@ def run_benchmark(config: RunConfig, console: Console | None = None) -> list[Res
                 or (config.retry_errors and store.failed(entry.problem.split, entry.problem.name))]
         generator = build_generator(config.generator, config.backend)
         try:
-            _run(config, configuration, entries, todo, store, generator, console)
+            sketcher = build_sketcher(config)
+        except BaseException:
+            generator.close()
+            raise
+        try:
+            _run(config, configuration, entries, todo, store, generator, sketcher, console)
         finally:
             generator.close()
+            if sketcher is not None:
+                sketcher.close()
         wanted = {(e.problem.split, e.problem.name) for e in entries}
         return [r for r in store if r.key in wanted]
 
 
 def _run(config: RunConfig, configuration: dict[str, Any], entries: list[BenchmarkEntry],
-         todo: list[BenchmarkEntry], store: ResultStore, generator: TacticGenerator, console: Console) -> None:
+         todo: list[BenchmarkEntry], store: ResultStore, generator: TacticGenerator, sketcher: SketchSource | None,
+         console: Console) -> None:
     """Run ``todo`` on the worker threads, with a progress bar over all of ``entries``."""
     pool: WorkerPool[BenchmarkEntry, ResultRecord] = WorkerPool(config.backend, config.env_options, config.workers)
 
@@ -116,7 +161,10 @@ def _run(config: RunConfig, configuration: dict[str, Any], entries: list[Benchma
             record.skipped = entry.skip_reason
         else:
             try:
-                attempt(problem, pool.env(), generator, config, record)
+                if sketcher is not None:
+                    attempt_sketches(problem, pool.env(), generator, sketcher, config, record)
+                else:
+                    attempt(problem, pool.env(), generator, config, record)
             except ProverError as error:
                 pool.discard()
                 record.error = f"{type(error).__name__}: {error}"

@@ -27,6 +27,7 @@ import sys
 from rich.console import Console
 from rich.markup import escape
 
+from prover.dsp import DspConfig
 from prover.env import ProverNotInstalledError
 from prover.entrypoints.options import (add_generator_arguments, add_search_arguments, env_options_from_args,
                                        generator_config_from_args, search_config_from_args)
@@ -34,9 +35,10 @@ from prover.problems import BENCHMARKS
 from prover.registry import BACKENDS, DEFAULT_BACKEND
 from prover.reporting import summarize, summary_table
 from prover.results import ResultsWriteError
-from prover.run_config import RunConfig
+from prover.run_config import MODES, RunConfig
 from prover.runner import run_benchmark
 from prover.search import SearchConfig
+from prover.sketchers import INFORMAL_SOURCES
 from prover.workers import RunInterrupted
 
 #: ``prove setup NAME`` -> "module:function(argv) -> int"
@@ -74,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--graphs-dir", default=None, help="save each search graph as JSON in this folder (default: off)")
     add_search_arguments(parser, search_defaults)
     add_generator_arguments(parser)
+    add_dsp_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout as well")
     return parser
 
@@ -93,8 +96,28 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         allow_config_change=args.allow_config_change,
         search=search_config_from_args(args),
         generator=generator_config_from_args(args),
+        mode=args.mode,
+        dsp=dsp_config_from_args(args),
         env_options=env_options_from_args(args),
     )
+
+
+def add_dsp_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``mode`` group: ``--mode`` and the options of Draft-Sketch-Prove (docs/dsp.md)."""
+    defaults = DspConfig()
+    group = parser.add_argument_group("mode")
+    group.add_argument("--mode", default="search", choices=MODES, help="search: best-first search from the statement; dsp: Draft, Sketch, Prove (a formal sketch with gaps, each gap closed by automation) (default: %(default)s)")
+    group.add_argument("--informal", default=defaults.informal, choices=INFORMAL_SOURCES, help="--mode dsp with a model: sketch from the dataset's informal proof (human) or from one the model drafts (model) (default: %(default)s)")
+    group.add_argument("--attempts", type=int, default=defaults.attempts, help="--mode dsp: sketches tried per problem, until one is verified (default: %(default)s)")
+    group.add_argument("--sketches", default=defaults.sketches, help="--mode dsp: JSONL file of sketches, lines {\"name\": ..., \"sketch\": ...}, instead of a model (default: none)")
+    group.add_argument("--gap-budget", type=int, default=defaults.gap_budget, help="--mode dsp: expansions of the search with the run's tactic source on a gap no gap tactic closes; 0: none (default: %(default)s)")
+    group.add_argument("--max-sketch-tokens", type=int, default=defaults.max_sketch_tokens, help="--mode dsp: longest sketch or informal draft a model may write, in tokens (default: %(default)s)")
+
+
+def dsp_config_from_args(args: argparse.Namespace) -> DspConfig:
+    """The :class:`DspConfig` of the parsed ``mode`` group."""
+    return DspConfig(informal=args.informal, attempts=args.attempts, sketches=args.sketches, gap_budget=args.gap_budget,
+                     max_sketch_tokens=args.max_sketch_tokens)
 
 
 def _split(option: str | None, benchmark: str) -> str | None:

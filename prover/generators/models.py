@@ -22,7 +22,7 @@ from prover.engines.options import add_options, cli_fields, flag_name, options_f
 from prover.engines.registry import ENGINES, REFERENCE_MODEL, create_engine, options_class, spec
 from prover.engines.scheduler import BatchScheduler, SchedulerConfig
 from prover.generators.base import TacticGenerator
-from prover.generators.model_generator import ModelGenerator
+from prover.generators.model_generator import ModelGenerator, Sampler
 from prover.generators.prompting import PromptTemplate
 
 
@@ -59,21 +59,25 @@ def model_prompt(config: ModelConfig, backend: str) -> PromptTemplate:
 
 def build_model_generator(config: ModelConfig, backend: str) -> TacticGenerator:
     """A batched, thread-safe generator for ``config.model`` on ``config.engine``, prompting for ``backend``."""
+    template = model_prompt(config, backend)
+    return ModelGenerator(build_sampler(config, replace(config.sampling, stop=template.stop)), template)
+
+
+def build_sampler(config: ModelConfig, params: SamplingParams) -> Sampler:
+    """What samples completions of ``config.model`` with ``params``: a scheduler over a local engine, or an HTTP client."""
     engine_spec = spec(config.engine)
     options = config.engine_options if config.engine_options is not None else options_class(config.engine)()
     if not isinstance(options, options_class(config.engine)):
         raise TypeError(f"engine {config.engine!r} takes {options_class(config.engine).__name__}, not {type(options).__name__}")
-    template = model_prompt(config, backend)
-    params = replace(config.sampling, stop=template.stop)
     if engine_spec.create is None:
         from prover.engines.openai.client import OpenAICompletionsClient
 
-        return ModelGenerator(OpenAICompletionsClient(config.model, params, options), template)
+        return OpenAICompletionsClient(config.model, params, options)
     try:
         engine = create_engine(config.engine, config.model, options)
     except OSError as error:
         raise OSError(f"cannot load model {config.model!r} (a local HF-format folder or a hub id): {error}") from error
-    return ModelGenerator(BatchScheduler(engine, params, config.batching), template)
+    return BatchScheduler(engine, params, config.batching)
 
 
 def add_model_arguments(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
