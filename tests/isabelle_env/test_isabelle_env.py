@@ -126,3 +126,39 @@ def test_interrupt_refuses_further_work(replay_env):
     env.interrupt()
     with pytest.raises(ProverCrashError, match="interrupted"):
         env.step(0, "by auto")
+
+
+def fake_isabelle(folder: Path, line: str) -> Path:
+    """An ``isabelle`` executable that, like ``isabelle server``, prints ``line`` and stays up."""
+    executable = folder / "isabelle"
+    executable.write_text(f"#!/bin/sh\necho '{line}'\nexec sleep 60\n")
+    executable.chmod(0o755)
+    return executable
+
+
+def test_without_a_server_one_is_started_with_isabelle_and_shut_down_on_close(tmp_path, monkeypatch):
+    script = session_script(*checks("use_theories.Fail")) + [Answer("shutdown", "shutdown")]
+    with ReplayServer(script) as server:
+        monkeypatch.setenv("PATH", str(tmp_path))
+        monkeypatch.delenv("LLEMMA_PROVER_ISABELLE_SERVER", raising=False)
+        fake_isabelle(tmp_path, server.info_line)
+        from isabelle_env import IsabelleEnv
+
+        env = IsabelleEnv(timeout=10.0)
+        assert env.open(EXAMPLE).goals == GOAL
+        started = env._session._server
+        env.close()
+        assert started._proc.poll() is not None  # the server process is gone
+        assert [r.command for r in server.replay.requests][-2:] == ["session_stop", "shutdown"]
+        assert server.replay.unexpected == []
+
+
+def test_a_server_that_prints_no_address_in_time_is_an_error(tmp_path):
+    from isabelle_env.errors import IsabelleConnectionError
+    from isabelle_env.server import ServerProcess
+
+    executable = tmp_path / "isabelle"
+    executable.write_text("#!/bin/sh\nexec sleep 60\n")
+    executable.chmod(0o755)
+    with pytest.raises(IsabelleConnectionError, match="printed no address within 1 s"):
+        ServerProcess(str(executable), timeout=1.0)
