@@ -20,10 +20,14 @@ from isabelle_env.errors import IsabelleTimeoutError
 from isabelle_env.results import TheoryResult, goals_in
 from isabelle_env.server import ServerAddress, locate
 from isabelle_env.session import SessionConfig, TheorySession
-from isabelle_env.sledgehammer import try_this_proofs
+from isabelle_env.sledgehammer import SLEDGEHAMMER, try_this_proofs
 from isabelle_env import theory as thy
 from prover.env import (Goal, Problem, ProblemSetupError, ProofEnv, ProverCrashError, Progress, Proved, State,
                         StepResult, TacticError, Timeout, UnknownStateError, Verdict)
+
+
+#: Seconds a Sledgehammer call may take (its provers run 30 s each by default, in parallel).
+SLEDGEHAMMER_TIMEOUT = 90.0
 
 
 def step_outcome(result: TheoryResult, layout: thy.Layout) -> TacticError | tuple[Goal, ...]:
@@ -158,12 +162,18 @@ class IsabelleEnv(ProofEnv):
         name = problem.header.split()[1] if thy.header_problem(problem.header) is None else problem.name
         return thy.build_theory(name, problem.header, problem.statement, self._finished(proof), probe=None).text
 
-    def sledgehammer(self, state_id: int, timeout: float | None = None) -> list[str]:
-        """Sledgehammer's proofs of the goals of ``state_id``, as steps (``by (metis ...)``), best first."""
+    def sledgehammer(self, state_id: int, timeout: float = SLEDGEHAMMER_TIMEOUT) -> list[str]:
+        """Sledgehammer's proofs of the goals of ``state_id``, as steps (``by (metis ...)``), in the order found.
+
+        Empty when it found none or ran past ``timeout`` seconds.
+        """
         if state_id not in self._states or self._problem is None:
             raise UnknownStateError(f"no Isabelle state {state_id} in the open problem")
-        file = self._theory(self._problem, [*self._states[state_id], "sledgehammer"], probe="oops")
-        result = self._live().check(file, timeout or self.timeout)
+        file = self._theory(self._problem, [*self._states[state_id], SLEDGEHAMMER], probe="oops")
+        try:
+            result = self._live().check(file, timeout)
+        except IsabelleTimeoutError:
+            return []
         first, last = file.layout.steps[-1]
         return try_this_proofs(result.on_lines(first, last))
 

@@ -11,8 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from isabelle_env.results import TheoryMessage
+from prover.env import Proved
+
+if TYPE_CHECKING:
+    from isabelle_env.backend import IsabelleEnv
 
 #: The command that asks Sledgehammer, as the last line of ``gap_tactics.txt`` names it.
 SLEDGEHAMMER = "sledgehammer"
@@ -50,3 +55,17 @@ def gap_tactics() -> list[str]:
     """
     text = resources.files("isabelle_env.data").joinpath("gap_tactics.txt").read_text("utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def fill_gap(env: "IsabelleEnv", state_id: int) -> str | None:
+    """The first proof of ``gap_tactics()`` that closes the goals of ``state_id`` in ``env``, or None.
+
+    The list is tried in order; at its ``sledgehammer`` line, each proof Sledgehammer offers is
+    tried in turn. Only a step that leaves no goal (``Proved``) fills the gap.
+    """
+    for tactic in gap_tactics():
+        candidates = env.sledgehammer(state_id) if tactic == SLEDGEHAMMER else [tactic]
+        for candidate in candidates:
+            if isinstance(env.step(state_id, candidate), Proved):
+                return candidate
+    return None

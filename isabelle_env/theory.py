@@ -72,9 +72,27 @@ def first_word(step: str) -> str:
     return found.group(0) if found else stripped[:1]
 
 
+_COMMAND = re.compile(r"(?<![\w.'])(?:" + "|".join(OPENING + ("by", "done")) + r")(?![\w'])|(?<!\S)\.\.?(?!\S)")
+
+
+def commands(step: str) -> list[str]:
+    """The proof commands in ``step``, in order: keywords outside parentheses, strings and comments.
+
+    ``"apply simp\ndone"`` holds two (``apply``, ``done``); ``apply (rule by_cases)`` one.
+    """
+    text, found, depth, at = _NOISE.sub(" ", step), [], 0, 0
+    for match in _COMMAND.finditer(text):
+        depth += text.count("(", at, match.start()) - text.count(")", at, match.start())
+        at = match.start()
+        if depth <= 0:
+            found.append(match.group(0))
+    return found
+
+
 def is_terminal(step: str) -> bool:
-    """Whether ``step`` ends the proof (``by ...``, ``done``, ``.``, ``..``)."""
-    return first_word(step) in TERMINAL
+    """Whether ``step`` ends the proof: its last command is ``by``, ``done``, ``.`` or ``..``."""
+    found = commands(step)
+    return bool(found) and found[-1] in TERMINAL
 
 
 def step_problem(step: str) -> str | None:
@@ -93,7 +111,7 @@ def proof_problem(steps: list[str]) -> str | None:
         return "the proof is empty"
     for number, step in enumerate(steps, 1):
         why = step_problem(step)
-        if why is None and number < len(steps) and is_terminal(step):
+        if why is None and number < len(steps) and any(command in TERMINAL for command in commands(step)):
             why = "it ends the proof before the last step"
         if why:
             return f"step {number} ({step.strip()[:80]!r}): {why}"

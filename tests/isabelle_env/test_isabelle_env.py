@@ -162,3 +162,25 @@ def test_a_server_that_prints_no_address_in_time_is_an_error(tmp_path):
     executable.chmod(0o755)
     with pytest.raises(IsabelleConnectionError, match="printed no address within 1 s"):
         ServerProcess(str(executable), timeout=1.0)
+
+
+def test_fill_gap_tries_the_list_in_order_then_sledgehammers_answers(replay_env):
+    from isabelle_env.sledgehammer import SLEDGEHAMMER, fill_gap, gap_tactics
+
+    tried = [tactic for tactic in gap_tactics() if tactic != SLEDGEHAMMER]
+    script = session_script(*checks("use_theories.Fail", *["use_theories.Fail"] * len(tried),
+                                    "use_theories.Sledgehammer", "use_theories"))
+    env, server = replay_env(script)
+    env.open(EXAMPLE)
+    assert fill_gap(env, 0) == "by presburger"  # the first "Try this:" answer, which checks
+    steps = [lines(r.theory)[5] for r in server.replay.requests if r.command == "use_theories"][1:]
+    assert steps == [*tried, SLEDGEHAMMER, "by presburger"]
+    assert server.replay.unexpected == []
+
+
+def test_a_step_whose_last_command_ends_the_proof_gets_no_probe(replay_env):
+    env, server = replay_env(session_script(*checks("use_theories.Fail", "use_theories")))
+    env.open(EXAMPLE)
+    assert isinstance(env.step(0, "apply simp\ndone"), Proved)
+    text = lines(server.replay.requests[-2].theory)
+    assert (text[5], text[6], text[7]) == ("apply simp", "done", "end")

@@ -35,6 +35,20 @@ def test_step_rules(step, why):
     assert (found is None) if why is None else (why in found)
 
 
+@pytest.mark.parametrize("step, found, terminal", [
+    ("apply simp\ndone", ["apply", "done"], True), ("apply (rule by_cases)", ["apply"], False),
+    ("using add.commute by simp", ["using", "by"], True), ('by (metis "by")', ["by"], True), ("..", [".."], True),
+    ("unfolding f_def apply simp (* done *)", ["unfolding", "apply"], False),
+])
+def test_a_step_ends_the_proof_when_its_last_command_does(step, found, terminal):
+    assert thy.commands(step) == found and thy.is_terminal(step) is terminal
+
+
+def test_only_the_last_step_may_end_the_proof():
+    assert thy.proof_problem(["apply simp", "apply auto\ndone"]) is None
+    assert "before the last step" in thy.proof_problem(["apply simp\ndone", "by auto"])
+
+
 def test_every_vendored_minif2f_statement_and_header_is_accepted():
     entries = load_benchmark("minif2f", "isabelle", split=None)
     assert len(entries) > 400
