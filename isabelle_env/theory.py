@@ -24,10 +24,11 @@ TERMINAL = ("by", "done", ".", "..")
 
 #: Words a proof may not contain (outside strings, cartouches and comments): proofs that skip
 #: (``sorry``, ``oops`` abandons the theorem quietly), commands that leave the proof or add
-#: axioms, ML, or change the system's trust.
+#: axioms, ML (also as the ``tactic`` methods, which could run ``Skip_Proof.cheat_tac``), or
+#: change the system's trust.
 FORBIDDEN = frozenset({
-    "sorry", "oops", "admit", "quick_and_dirty", "skip_proof", "axiomatization", "axioms", "oracle",
-    "ML", "ML_val", "ML_command", "ML_prf", "ML_file", "setup", "local_setup", "method_setup",
+    "sorry", "oops", "admit", "quick_and_dirty", "skip_proof", "Skip_Proof", "cheat_tac", "axiomatization",
+    "axioms", "oracle", "tactic", "raw_tactic", "ML", "ML_val", "ML_command", "ML_prf", "ML_file", "setup", "local_setup", "method_setup",
     "attribute_setup", "declare", "end", "lemma", "theorem", "corollary", "proposition",
     "schematic_goal", "notepad", "consts", "definition", "abbreviation", "fun", "primrec",
     "function", "locale", "context", "instance", "instantiation", "typedef", "datatype", "theory",

@@ -29,6 +29,8 @@ def test_the_file_renames_the_theory_and_knows_where_each_part_is():
     ("sorry", "starts with"), ("apply auto sorry", "sorry"), ("by simp oops", "oops"),
     ("have x: \"a = b\" by simp", "starts with"), ("apply simp\nML \\<open>1\\<close>", "ML"),
     ("by auto\naxiomatization where f: False", "axiomatization"), ("   ", "empty"),
+    ("by (tactic \\<open>Skip_Proof.cheat_tac \\<^context> 1\\<close>)", "tactic"),
+    ("apply (raw_tactic \u2039all_tac\u203a)", "raw_tactic"),
 ])
 def test_step_rules(step, why):
     found = thy.step_problem(step)
