@@ -58,10 +58,12 @@ class IsabelleEnv(ProofEnv):
     server`` prints; default ``$LLEMMA_PROVER_ISABELLE_SERVER``, else a server is started with
     the ``isabelle`` executable), ``isabelle_dir`` (where ``prove setup isabelle`` installed),
     ``session``, ``dirs``, ``master_dir`` (see :class:`~isabelle_env.session.SessionConfig`),
-    ``timeout`` (seconds per step; None: :attr:`default_timeout`), ``check_timeout`` (seconds for
-    :meth:`verify`), ``fresh_session_check`` (verify in a session of its own, that is a new
-    Isabelle/ML process, as the protocol asks; default True; False reuses the search's session). Raises
-    :class:`~prover.env.ProverNotInstalledError` at once when neither a server nor Isabelle is found.
+    ``timeout`` (seconds per step; None: :attr:`default_timeout`), ``open_timeout`` (seconds for the
+    first check of a problem, which loads any imported theory the session image lacks),
+    ``check_timeout`` (seconds for :meth:`verify`), ``fresh_session_check`` (verify in a session of
+    its own, that is a new Isabelle/ML process, as the protocol asks; default True; False reuses
+    the search's session). Raises :class:`~prover.env.ProverNotInstalledError` at once when
+    neither a server nor Isabelle is found.
     """
 
     name = "isabelle"
@@ -72,10 +74,12 @@ class IsabelleEnv(ProofEnv):
 
     def __init__(self, *, server: ServerAddress | str | None = None, isabelle_dir: str | os.PathLike | None = None,
                  session: str = SessionConfig.session, dirs: tuple[str, ...] = (), master_dir: str | None = None,
-                 timeout: float | None = None, check_timeout: float = 300.0, fresh_session_check: bool = True) -> None:
+                 timeout: float | None = None, open_timeout: float = 300.0, check_timeout: float = 300.0,
+                 fresh_session_check: bool = True) -> None:
         self._plan = locate(server, isabelle_dir)
         self.config = SessionConfig(session=session, dirs=tuple(dirs), master_dir=master_dir)
         self.timeout = self.resolve_timeout(timeout)
+        self.open_timeout = open_timeout
         self.check_timeout = check_timeout
         self.fresh_session_check = fresh_session_check
         self._session: TheorySession | None = None
@@ -99,7 +103,7 @@ class IsabelleEnv(ProofEnv):
         self._problem, self._states = problem, {}
         file = self._theory(problem, [])
         try:
-            result = self._live().check(file, self.timeout)
+            result = self._live().check(file, max(self.open_timeout, self.timeout))
         except IsabelleTimeoutError as exc:
             raise ProblemSetupError(f"{problem.name}: {exc}") from None
         outcome = step_outcome(result, file.layout)
