@@ -73,7 +73,8 @@ def locate(address: ServerAddress | str | None = None, folder: str | os.PathLike
             given = parse_server_info(given)
         except ValueError:
             raise ProverNotInstalledError(
-                f"not an Isabelle server line (want: server \"NAME\" = HOST:PORT (password \"PW\")): {given!r}") from None
+                "not an Isabelle server line (want: server \"NAME\" = HOST:PORT (password \"PW\")): "
+                f"{given!r}") from None
     if given is not None:
         return ServerPlan(address=given)
     isabelle = find_isabelle(folder)

@@ -29,7 +29,8 @@ TERMINAL = ("by", "done", ".", "..")
 FORBIDDEN = frozenset({
     "sorry", "oops", "admit", "quick_and_dirty", "skip_proof", "Skip_Proof", "cheat_tac",
     "axiomatization", "axioms", "oracle", "tactic", "raw_tactic", "ML", "ML_val", "ML_command",
-    "ML_prf", "ML_file", "setup", "local_setup", "method_setup", "attribute_setup", "declare", "end", "lemma", "theorem", "corollary", "proposition",
+    "ML_prf", "ML_file", "setup", "local_setup", "method_setup", "attribute_setup", "declare",
+    "end", "lemma", "theorem", "corollary", "proposition",
     "schematic_goal", "notepad", "consts", "definition", "abbreviation", "fun", "primrec",
     "function", "locale", "context", "instance", "instantiation", "typedef", "datatype", "theory",
 })
