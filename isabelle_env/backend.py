@@ -182,11 +182,11 @@ class IsabelleEnv(ProofEnv):
         return try_this_proofs(result.on_lines(first, last))
 
     def interrupt(self) -> None:
-        """Cancel the running check, from any thread; later calls raise ``ProverCrashError``."""
+        """Stop the running check at once and cancel its task, from any thread; later calls raise ``ProverCrashError``."""
         self._interrupted.set()
         for session in (self._session, self._checker):
             if session is not None:
-                session.cancel_running()
+                session.interrupt()
 
     def close(self) -> None:
         """Stop the session (and the server this env started)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -31,6 +32,8 @@ CLIENT_HINT = "the isabelle-client package is not installed: pip install 'llemma
 
 #: Seconds a ``cancel`` after a timeout may take; it is best effort.
 CANCEL_TIMEOUT = 5.0
+#: How often (seconds) a command in progress looks whether it was aborted.
+ABORT_POLL = 0.1
 
 
 def require_isabelle_client() -> ModuleType:
@@ -81,6 +84,7 @@ class _Exchange:
     messages: int = 0
     task: str | None = None
     notes: list[Any] = field(default_factory=list)
+    aborted: threading.Event = field(default_factory=threading.Event)
 
 
 class ServerClient:
@@ -104,7 +108,7 @@ class ServerClient:
         command = name if arguments is None else f"{name} {json.dumps(arguments)}"
         exchange = self._running = _Exchange()
         try:
-            kind, body = asyncio.run(asyncio.wait_for(self._exchange(command, asynchronous, exchange), timeout))
+            kind, body = asyncio.run(asyncio.wait_for(self._abortable(command, asynchronous, exchange), timeout))
         except asyncio.TimeoutError:
             if exchange.task is not None:
                 self.cancel(exchange.task)
@@ -124,11 +128,25 @@ class ServerClient:
         except (asyncio.TimeoutError, IsabelleConnectionError):
             pass
 
-    def cancel_running(self) -> None:
-        """Cancel the task of the command in progress, if it has one (from any thread)."""
+    def abort(self) -> None:
+        """Make the command in progress raise at once, and cancel its task (from any thread)."""
         running = self._running
-        if running is not None and running.task is not None:
-            self.cancel(running.task)
+        if running is not None:
+            running.aborted.set()
+            if running.task is not None:
+                self.cancel(running.task)
+
+    async def _abortable(self, command: str, asynchronous: bool, exchange: _Exchange) -> tuple[str, Any]:
+        """:meth:`_exchange`, given up within :data:`ABORT_POLL` seconds of :meth:`abort` (another thread's)."""
+        work = asyncio.ensure_future(self._exchange(command, asynchronous, exchange))
+        try:
+            while not work.done():
+                await asyncio.wait({work}, timeout=ABORT_POLL)
+                if exchange.aborted.is_set() and not work.done():
+                    raise IsabelleConnectionError(f"`{command.split(' ', 1)[0]}` was interrupted")
+            return work.result()
+        finally:
+            work.cancel()
 
     async def _exchange(self, command: str, asynchronous: bool, exchange: _Exchange) -> tuple[str, Any]:
         from isabelle_client.socket_communication import get_response_from_isabelle

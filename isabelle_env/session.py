@@ -87,9 +87,9 @@ class TheorySession:
         except (IsabelleCommandError, IsabelleTimeoutError):
             pass  # a theory still being cancelled is retained; the next purge or session_stop frees it
 
-    def cancel_running(self) -> None:
-        """Cancel the command in progress (from any thread)."""
-        self.client.cancel_running()
+    def interrupt(self) -> None:
+        """Make the check in progress raise at once and cancel its task (from any thread)."""
+        self.client.abort()
 
     def stop(self) -> None:
         """Stop the session, and the server if this session started it; remove its temporary folder."""

@@ -184,3 +184,33 @@ def test_a_step_whose_last_command_ends_the_proof_gets_no_probe(replay_env):
     assert isinstance(env.step(0, "apply simp\ndone"), Proved)
     text = lines(server.replay.requests[-2].theory)
     assert (text[5], text[6], text[7]) == ("apply simp", "done", "end")
+
+
+def test_interrupt_stops_a_step_in_progress_at_once(replay_env):
+    import threading
+    import time
+
+    script = session_script(*checks("use_theories.Fail"), Answer("use_theories", "use_theories", held=True),
+                            Answer("cancel", "cancel"), Answer("purge_theories", "purge_theories"))
+    env, server = replay_env(script, timeout=60.0)
+    env.open(EXAMPLE)
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(env.step(0, "apply auto"))
+        except ProverCrashError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    while not any(r.command == "use_theories" for r in server.replay.requests[2:]):
+        time.sleep(0.05)
+    time.sleep(0.3)  # the held reply's task line has arrived
+    started = time.monotonic()
+    env.interrupt()
+    worker.join(10)
+    assert not worker.is_alive() and time.monotonic() - started < 5
+    assert isinstance(outcome[0], ProverCrashError) and "interrupted" in str(outcome[0])
+    assert any(r.command == "cancel" and r.arguments == {"task": "18c8e507-96c8-4bc8-9cb0-db4558bda07f"}
+               for r in server.replay.requests)
