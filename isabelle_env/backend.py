@@ -182,7 +182,7 @@ class IsabelleEnv(ProofEnv):
         return try_this_proofs(result.on_lines(first, last))
 
     def interrupt(self) -> None:
-        """Stop the running check at once and cancel its task, from any thread; later calls raise ``ProverCrashError``."""
+        """Stop the running check at once and cancel its task, from any thread; later calls raise ProverCrashError."""
         self._interrupted.set()
         for session in (self._session, self._checker):
             if session is not None:
