@@ -9,10 +9,11 @@ one ``FINISHED`` or ``FAILED``.
 
 ``isabelle-client`` does the connection and the framing (``IsabelleClient`` holds the address
 and password, ``get_response_from_isabelle`` reads one framed message). Its
-``IsabelleClient.execute_command`` is not used as is, because it has no timeout, hands back
-the task id only once the task is over (too late to ``cancel`` a task that hangs), and lets
-a connection closed mid-reply surface as a ``ValueError`` or ``IncompleteReadError`` from
-inside its reader: :meth:`ServerClient.request` wraps the same steps with all three.
+``IsabelleClient.execute_command`` serves as it is only for ``cancel``: for the other commands
+it lacks a timeout, hands back the task id only once the task is over (too late to ``cancel``
+a task that hangs), and lets a connection closed mid-reply surface as a ``ValueError`` or
+``IncompleteReadError`` from inside its reader, so :meth:`ServerClient.request` takes the same
+steps with all three (and an abort flag for :meth:`ServerClient.abort` from another thread).
 """
 
 from __future__ import annotations
@@ -121,11 +122,15 @@ class ServerClient:
         return Reply(kind, body, tuple(exchange.notes), exchange.task)
 
     def cancel(self, task: str) -> None:
-        """Ask the server to cancel ``task``; errors are ignored (the task may be over)."""
+        """Ask the server to cancel ``task``; errors are ignored (the task may be over).
+
+        Best effort and synchronous, so ``IsabelleClient.execute_command`` serves as it is, under a timeout.
+        """
         try:
-            asyncio.run(asyncio.wait_for(self._exchange(f"cancel {json.dumps({'task': task})}", False, _Exchange()),
-                                         CANCEL_TIMEOUT))
-        except (asyncio.TimeoutError, IsabelleConnectionError):
+            asyncio.run(asyncio.wait_for(
+                self._client.execute_command(f"cancel {json.dumps({'task': task})}", asynchronous=False),
+                CANCEL_TIMEOUT))
+        except (asyncio.TimeoutError, ValueError, EOFError, OSError):
             pass
 
     def abort(self) -> None:
@@ -151,13 +156,15 @@ class ServerClient:
     async def _exchange(self, command: str, asynchronous: bool, exchange: _Exchange) -> tuple[str, Any]:
         from isabelle_client.socket_communication import get_response_from_isabelle
 
+        client = self._client
         try:
-            reader, writer = await asyncio.open_connection(self.address.host, self.address.port)
+            reader, writer = await asyncio.open_connection(client.address, client.port)
         except OSError as exc:
             raise IsabelleConnectionError(
-                f"cannot connect to the Isabelle server at {self.address.host}:{self.address.port}: {exc}") from None
+                f"cannot connect to the Isabelle server at {client.address}:{client.port}: {exc}") from None
         try:
-            writer.write(f"{self.address.password}\n{command}\n".encode("utf-8"))
+            # The same opening as IsabelleClient.execute_command: the password line, then the command.
+            writer.write(f"{client.password}\n{command}\n".encode("utf-8"))
             await writer.drain()
             while True:
                 response = await get_response_from_isabelle(reader)
