@@ -214,3 +214,23 @@ def test_interrupt_stops_a_step_in_progress_at_once(replay_env):
     assert isinstance(outcome[0], ProverCrashError) and "interrupted" in str(outcome[0])
     assert any(r.command == "cancel" and r.arguments == {"task": "18c8e507-96c8-4bc8-9cb0-db4558bda07f"}
                for r in server.replay.requests)
+
+
+def test_the_best_first_search_proves_and_verifies_through_the_env(replay_env):
+    from prover.generators.portfolio import PortfolioGenerator
+    from prover.search import SearchConfig, search
+
+    # The search's session: open (the goal), "by auto" fails, "by simp" checks. Then the verify's own
+    # session, started and stopped; the search's session stops when the env is closed.
+    searching = [Answer("session_start", "session_start"),
+                 *checks("use_theories.Fail", "use_theories.Fail", "use_theories")]
+    script = searching + session_script(*checks("use_theories")) + [Answer("session_stop", "session_stop")]
+    env, server = replay_env(script)
+    generator = PortfolioGenerator([("by auto", -0.1), ("by simp", -0.2), ("by blast", -0.3)])
+    result = search(EXAMPLE, env, generator, SearchConfig(budget=1, samples=2),
+                    accept=lambda proof: env.verify(EXAMPLE, proof))
+    assert result.proved and result.verified and result.proof == ["by simp"]
+    checked = [r for r in server.replay.requests if r.command == "use_theories"][-1]
+    assert checked.arguments["theories"][0].startswith("Check_") and "\nby simp\nend\n" in checked.theory
+    env.close()
+    assert server.replay.unexpected == []

@@ -64,7 +64,8 @@ def test_every_vendored_minif2f_statement_and_header_is_accepted():
 def test_goals_are_read_one_a_subgoal():
     text = ("Failed to finish proof:\ngoal (2 subgoals):\n 1. \\<And>x. 0 < x \\<Longrightarrow>\n"
             "       x * x > 0\n 2. (a::nat) + b = b + a")
-    assert goals_in(text) == (Goal((), "\\<And>x. 0 < x \\<Longrightarrow>\nx * x > 0"), Goal((), "(a::nat) + b = b + a"))
+    assert goals_in(text) == (Goal((), "\\<And>x. 0 < x \\<Longrightarrow>\nx * x > 0"),
+                              Goal((), "(a::nat) + b = b + a"))
     assert goals_in("Undefined method: \"foo\"") is None
 
 
