@@ -58,6 +58,7 @@ class Replay:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_answer(self, command: str) -> Answer | None:
+        """The scripted answer to ``command`` if it is the one expected next; else None, noted as unexpected."""
         with self.lock:
             if self.script and self.script[0].command == command:
                 return self.script.pop(0)

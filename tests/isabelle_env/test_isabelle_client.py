@@ -15,10 +15,12 @@ from tests.isabelle_env.replay import PASSWORD, Answer, ReplayServer, recording
 
 
 def client(server: ReplayServer) -> ServerClient:
+    """A client of the replay server."""
     return ServerClient(ServerAddress("127.0.0.1", server.port, PASSWORD))
 
 
 def use_theories(fixture: str) -> TheoryResult:
+    """The result of one ``use_theories`` answered with the recording ``fixture``."""
     with ReplayServer([Answer("use_theories", fixture)]) as server:
         reply = client(server).request("use_theories", {"session_id": "s", "theories": ["Example"]},
                                        timeout=10, asynchronous=True)

@@ -18,6 +18,7 @@ GOAL = (Goal((), "\\<And>x y. x = y"),)
 
 
 def lines(text: str) -> dict[int, str]:
+    """``text``'s lines by their 1-based number, as Isabelle's positions count them."""
     return dict(enumerate(text.split("\n"), 1))
 
 
