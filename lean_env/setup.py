@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from lean_env.install import (INSTALL_HINT, WORKSPACE_VARIABLE, MINIF2F_COMMIT, MINIF2F_REPO,
                               REPL_REPO, REPL_TAG, TOOLCHAIN, find_tool, project_path,
                               repl_binary, workspace_dir)
+from prover.entrypoints.setup_support import fail, network_ok
 
 
 @dataclass(frozen=True)
@@ -52,17 +52,12 @@ def plan(workspace: Path, elan: str = "elan", git: str = "git", lake: str = "lak
     ]
 
 
-def _network_ok(host: str = "github.com", port: int = 443, timeout: float = 5.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+def _network_ok() -> bool:
+    return network_ok("github.com")
 
 
 def _fail(message: str, status: int = 2) -> int:
-    print(f"prove setup lean: {message}", file=sys.stderr)
-    return status
+    return fail("lean", message, status)
 
 
 def _toolchain_of(directory: Path) -> str:

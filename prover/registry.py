@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 BACKENDS: dict[str, str] = {
     "coq": "coq_env:CoqEnv",
     "lean": "lean_env:LeanEnv",
+    "isabelle": "isabelle_env:IsabelleEnv",
     "leandojo": "lean_env.leandojo_env:LeanDojoEnv",
 }
 

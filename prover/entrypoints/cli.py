@@ -3,6 +3,7 @@
     prove --benchmark minif2f --budget 100            # Coq, test split, portfolio
     prove --benchmark minif2f --backend lean ...      # needs `prove setup lean`
     prove setup lean                                  # prepare a Lean workspace
+    prove setup isabelle                              # download and unpack Isabelle
     prove serve [--model PATH]                        # serve tactics (Lean Copilot's API), /prove, a model's /v1/completions
     prove train pretrain CONFIG.toml                  # train the model (the train package)
     prove data problems FILE.v ... --out p.jsonl      # one problem per lemma of real Coq files
@@ -42,7 +43,7 @@ from prover.sketchers import INFORMAL_SOURCES
 from prover.workers import RunInterrupted
 
 #: ``prove setup NAME`` -> "module:function(argv) -> int"
-SETUP_COMMANDS = {"lean": "lean_env.setup:main"}
+SETUP_COMMANDS = {"lean": "lean_env.setup:main", "isabelle": "isabelle_env.setup:main"}
 #: ``prove COMMAND ...`` other than a run -> "module:function(argv) -> int"
 SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main", "train": "train.cli:main", "data": "prover.entrypoints.data:main",
                "fill": "prover.entrypoints.fill:main", "suggest": "prover.entrypoints.suggest:main",
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prove",
         description="Best-first proof search with a language model (or a tactic portfolio) over real proof assistants. "
-        "`prove setup lean` prepares the Lean backend; `prove serve` serves the tactics over HTTP (Lean Copilot's "
+        "`prove setup lean` and `prove setup isabelle` prepare those backends; `prove serve` serves the tactics over HTTP (Lean Copilot's "
         "/generate, /encode), proof search (/prove) and, with --model PATH, the model as /v1/completions; "
         "`prove train {pretrain,finetune,ablate-mixture,export} ...` trains one; "
         "`prove data problems FILE.v ... --out p.jsonl` makes problems of real Coq files; "

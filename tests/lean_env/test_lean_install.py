@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,27 +11,20 @@ from lean_env.install import REPL_TAG, TOOLCHAIN
 from prover.env import ProverNotInstalledError
 from prover.problems import load_benchmark
 from prover.registry import make_env
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import hide_tools, not_installed_message, prove_without_tools
 
 
 @pytest.fixture
 def no_lean(monkeypatch, tmp_path):
     """A PATH and HOME on which neither elan, lake nor a Lean workspace can be found."""
-    empty = tmp_path / "bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.setenv("HOME", str(tmp_path))
+    hide_tools(monkeypatch, tmp_path)
     monkeypatch.setenv("ELAN_HOME", str(tmp_path / ".elan"))
     monkeypatch.delenv("LLEMMA_PROVER_LEAN_WORKSPACE", raising=False)
     return tmp_path
 
 
 def test_make_env_without_lake_says_what_to_install(no_lean):
-    with pytest.raises(ProverNotInstalledError) as caught:
-        make_env("lean")
-    message = str(caught.value)
-    assert "\n" not in message
+    message = not_installed_message("lean")
     assert "elan" in message and "prove setup lean" in message
 
 
@@ -57,19 +47,8 @@ def test_a_repl_command_that_cannot_run_is_not_installed(no_lean):
 
 
 def test_prove_with_backend_lean_stops_with_the_install_message(tmp_path):
-    empty = tmp_path / "bin"
-    empty.mkdir()
-    environ = {"PATH": str(empty), "HOME": str(tmp_path), "ELAN_HOME": str(tmp_path / ".elan"),
-               "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
-        [sys.executable, "-m", "prover", "--benchmark", "minif2f", "--backend", "lean",
-         "--limit", "1", "--out", str(tmp_path / "results.jsonl")],
-        cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2, done.stderr
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "Traceback" not in done.stderr
-    assert "elan" in lines[0] and "prove setup lean" in lines[0]
-    assert not (tmp_path / "results.jsonl").exists() or not (tmp_path / "results.jsonl").read_text()
+    [line] = prove_without_tools(tmp_path, "lean", ELAN_HOME=str(tmp_path / ".elan"))
+    assert "elan" in line and "prove setup lean" in line
 
 
 def test_setup_help(capsys):

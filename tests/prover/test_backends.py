@@ -18,6 +18,7 @@ FACTS = {  # backend: (statement field, prompt, default tactic timeout)
     "coq": ("coq", "coq", 5.0),
     "lean": ("lean4", "lean", 60.0),
     "leandojo": ("lean4", "lean", 60.0),
+    "isabelle": ("isabelle", "isabelle", 30.0),
 }
 
 
@@ -34,7 +35,7 @@ def test_every_backend_states_its_facts_on_its_env_class(backend):
 
 
 def test_the_protocol_imports_nothing_above_it():
-    code = "import sys, prover.env; print(sorted(m for m in sys.modules if m.split('.')[0] in ('prover', 'coq_env', 'lean_env')))"
+    code = "import sys, prover.env; print(sorted(m for m in sys.modules if m.split('.')[0] in ('prover', 'coq_env', 'lean_env', 'isabelle_env')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "['prover', 'prover.env']"
 
@@ -52,7 +53,7 @@ def test_the_tactic_timeout_is_the_backends_unless_given():
         assert env.timeout == 3.0
     assert fingerprint(config("--backend", "lean"))["env_options"] == {"timeout": 60.0}
     assert fingerprint(config("--backend", "lean", "--tactic-timeout", "7"))["env_options"] == {"timeout": 7.0}
-    assert "coq 5 s, lean 60 s, leandojo 60 s" in " ".join(build_parser().format_help().split())
+    assert "coq 5 s, isabelle 30 s, lean 60 s, leandojo 60 s" in " ".join(build_parser().format_help().split())
 
 
 @pytest.mark.skipif(find_spec("lean_dojo") is not None, reason="lean-dojo is installed: the run would start")
