@@ -54,7 +54,7 @@ class RunConfig:
     def __post_init__(self) -> None:
         at_least_one = {"--limit": self.limit, "--workers": self.workers, "--budget": self.search.budget,
                         "--samples": self.search.samples, "--max-depth": self.search.max_depth,
-                        "--max-tactic-chars": self.search.max_tactic_chars}
+                        "--max-tactic-chars": self.search.max_tactic_chars, "--beam-width": self.search.beam_width}
         for option, value in at_least_one.items():
             if value is not None and value < 1:
                 raise ValueError(f"{option} must be at least 1, got {value}")
