@@ -1,0 +1,109 @@
+"""``prove sweep``: cells from a grid through the ``prove`` parser, keyed folders, reuse of finished work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import prover.runner
+from prover.entrypoints.sweep import configure, main
+from prover.sweep import SweepSpec, cell_identity, cell_key, plan
+from tests.conftest import requires_coq
+from tests.prover.runs import write_problems
+
+PROBLEMS = {"easy_0": "Theorem easy_0 : forall x : R, x > 0 -> x + 1 > 1.",
+            "proj": "Theorem proj : forall A B : Prop, A /\\ B -> B."}
+
+
+def write_sweep(tmp_path: Path, grid: str) -> Path:
+    """A sweep file over :data:`PROBLEMS` with the replay generator (``intros``, ``lra``) and ``grid``."""
+    problems = write_problems(tmp_path / "problems.jsonl", PROBLEMS)
+    tactics = tmp_path / "tactics.txt"
+    tactics.write_text("intros\nlra\n")
+    path = tmp_path / "sweep.toml"
+    path.write_text(f'[base]\nbenchmark = "{problems}"\ngenerator = "replay"\ntactics = "{tactics}"\n'
+                    f"workers = 1\nautomation_first = false\n\n[grid]\n{grid}\n")
+    return path
+
+
+def test_cells_are_configured_as_prove_configures_them(tmp_path) -> None:
+    config = configure({"budget": 7, "max_depth": 3, "strategy": "beam", "beam-width": 2, "automation_first": True,
+                        "retry_errors": True, "problems": ["a", "b"], "split": "all"})
+    assert (config.search.budget, config.search.max_depth, config.search.strategy, config.search.beam_width) == (7, 3, "beam", 2)
+    assert config.search.automation_first and config.retry_errors and config.problems == ("a", "b") and config.split is None
+    with pytest.raises(ValueError, match="--budget must be at least 1"):
+        configure({"budget": 0})
+    with pytest.raises(ValueError, match="invalid choice: 'sideways'"):
+        configure({"strategy": "sideways"})
+    with pytest.raises(ValueError, match="no prove option"):
+        configure({"bugdet": 4})
+    with pytest.raises(ValueError, match="a switch"):
+        configure({"automation_first": "yes"})
+
+
+def test_a_sweep_file_is_checked_and_expanded(tmp_path) -> None:
+    path = write_sweep(tmp_path, 'budget = [1, 4]\nstrategy = ["best-first", "beam"]')
+    spec = SweepSpec.load(path)
+    assert spec.settings() == [{"budget": 1, "strategy": "best-first"}, {"budget": 1, "strategy": "beam"},
+                               {"budget": 4, "strategy": "best-first"}, {"budget": 4, "strategy": "beam"}]
+    for bad, message in [("budget = 4", "non-empty list"), ("out = ['x']", "cannot be set"),
+                         ("workers = [1, 2]", "both"), ("budget = []", "non-empty list")]:
+        path.write_text(path.read_text().split("[grid]")[0] + f"[grid]\n{bad}\n")
+        with pytest.raises(ValueError, match=message):
+            SweepSpec.load(path)
+
+
+def test_the_key_follows_what_decides_results_only(tmp_path) -> None:
+    def key(**options) -> str:
+        return cell_key(cell_identity(configure({"benchmark": str(tmp_path / "p.jsonl"), **options})))
+
+    assert key(budget=4) == key(budget=4, workers=3, problems=["x"])  # how fast, and which problems: not the key
+    assert len({key(budget=4), key(budget=8), key(budget=4, strategy="beam"), key(budget=4, generator="goals")}) == 4
+    identity = cell_identity(configure({"budget": 4}))
+    assert identity["fingerprint"]["search"]["budget"] == 4 and identity["version"]
+    assert "backend_version" in identity
+    cells = plan(SweepSpec({}, {"budget": [4, 4, 8]}), tmp_path / "out", configure)  # equal cells run once
+    assert [cell.settings for cell in cells] == [{"budget": 4}, {"budget": 8}]
+    assert cells[0].config.out == str(tmp_path / "out" / cells[0].key / "results.jsonl")
+
+
+@requires_coq
+def test_a_sweep_runs_each_cell_once_and_an_extended_grid_only_the_new_cells(tmp_path, monkeypatch) -> None:
+    searched: list[str] = []
+    search = prover.runner.search
+
+    def counting(problem, *args, **kwargs):
+        searched.append(problem.name)
+        return search(problem, *args, **kwargs)
+
+    monkeypatch.setattr(prover.runner, "search", counting)
+    out = tmp_path / "out"
+    grid = 'budget = [1, 4]\nstrategy = ["best-first", "breadth-first"]'
+    assert main([str(write_sweep(tmp_path, grid)), "--out", str(out)]) == 0
+    assert len(searched) == 4 * len(PROBLEMS)
+    index = json.loads((out / "sweep.json").read_text())["cells"]
+    assert [cell["settings"] for cell in index] == [{"budget": b, "strategy": s} for b in (1, 4)
+                                                    for s in ("best-first", "breadth-first")]
+    for cell in index:
+        config = json.loads((out / cell["key"] / "config.json").read_text())
+        assert config["fingerprint"]["search"]["budget"] == cell["settings"]["budget"]
+        assert config["backend_version"].startswith("The Coq Proof Assistant")
+        results = [json.loads(line) for line in (out / cell["results"]).read_text().splitlines()]
+        assert sorted(r["name"] for r in results) == sorted(PROBLEMS)
+        # easy_0 needs intros then lra: two expansions, so budget 1 never proves it; proj is not lra's
+        assert cell["summary"]["verified"] == (cell["settings"]["budget"] == 4)
+    files = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in out.glob("*/results.jsonl")}
+
+    searched.clear()
+    assert main([str(write_sweep(tmp_path, grid)), "--out", str(out)]) == 0
+    assert searched == []
+    assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in out.glob("*/results.jsonl")} == files
+
+    grid = 'budget = [1, 4, 8]\nstrategy = ["best-first", "breadth-first"]'
+    assert main([str(write_sweep(tmp_path, grid)), "--out", str(out)]) == 0
+    assert len(searched) == 2 * len(PROBLEMS)  # budget 8's two cells
+    assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in files} == files
+    index = json.loads((out / "sweep.json").read_text())["cells"]
+    assert len(index) == 6 and len(list(out.glob("*/results.jsonl"))) == 6
