@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import prover.runner
+from prover.entrypoints.report import main as report_main
 from prover.entrypoints.sweep import configure, main
 from prover.sweep import SweepSpec, cell_identity, cell_key, plan
 from tests.conftest import requires_coq
@@ -107,3 +108,8 @@ def test_a_sweep_runs_each_cell_once_and_an_extended_grid_only_the_new_cells(tmp
     assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in files} == files
     index = json.loads((out / "sweep.json").read_text())["cells"]
     assert len(index) == 6 and len(list(out.glob("*/results.jsonl"))) == 6
+
+    pytest.importorskip("matplotlib", reason="prove report's plots need matplotlib (pip install .[report])")
+    assert report_main([str(out), "--out", str(tmp_path / "report")]) == 0
+    budget = (tmp_path / "report" / "budget.md").read_text()
+    assert "| budget=8, strategy=breadth-first | 0/2 (0.0%) | 1/2 (50.0%) | 1/2 (50.0%) | 1/2 (50.0%) |" in budget
