@@ -28,7 +28,7 @@ from prover.records import ResultRecord
 from prover.registry import backend_class
 from prover.reporting import summarize
 from prover.run_config import RunConfig, fingerprint
-from prover.runner import run_benchmark
+from prover.runner import run_benchmark, select_entries
 
 #: The index of a sweep folder.
 INDEX = "sweep.json"
@@ -107,12 +107,14 @@ def cell_key(identity: dict[str, Any]) -> str:
 def plan(spec: SweepSpec, out_dir: str | Path, configure: Callable[[dict[str, Any]], RunConfig]) -> list[Cell]:
     """Every cell of ``spec``; ``configure`` turns options into a RunConfig (the ``prove`` parser's path).
 
-    All cells are configured before any runs, so a bad value stops the sweep before it starts.
-    Cells with equal keys (a grid value equal to the default, twice) are run once.
+    All cells are configured, and their problems selected, before any runs, so a bad value or
+    problem name stops the sweep before it starts. Cells with equal keys (a grid value equal to
+    the default, twice) are run once.
     """
     cells: dict[str, Cell] = {}
     for settings in spec.settings():
         config = configure({**spec.base, **settings})
+        select_entries(config)
         identity = cell_identity(config)
         key = cell_key(identity)
         folder = Path(out_dir) / key

@@ -31,8 +31,8 @@ from prover.sweep import SweepSpec, plan, run_sweep
 
 def build_sweep_parser() -> argparse.ArgumentParser:
     """The ``prove sweep`` argument parser."""
-    parser = argparse.ArgumentParser(prog="prove sweep", description=__doc__.splitlines()[0].strip("`: ")
-                                     + ". See docs/ablations.md.")
+    parser = argparse.ArgumentParser(prog="prove sweep", description="One benchmark run per cell of a grid of prove "
+                                     "options; finished cells and problems are reused. See docs/ablations.md.")
     parser.add_argument("config", help="the sweep file (TOML): a [base] table of prove options, a [grid] table of lists")
     parser.add_argument("--out", default="sweep", help="the sweep's folder: DIR/<key>/results.jsonl per cell, DIR/sweep.json (default: %(default)s)")
     parser.add_argument("--dry-run", action="store_true", help="list the cells and their folders, run nothing")

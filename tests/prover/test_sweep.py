@@ -65,9 +65,11 @@ def test_the_key_follows_what_decides_results_only(tmp_path) -> None:
     identity = cell_identity(configure({"budget": 4}))
     assert identity["fingerprint"]["search"]["budget"] == 4 and identity["version"]
     assert "backend_version" in identity
-    cells = plan(SweepSpec({}, {"budget": [4, 4, 8]}), tmp_path / "out", configure)  # equal cells run once
+    cells = plan(SweepSpec({"split": "valid"}, {"budget": [4, 4, 8]}), tmp_path / "out", configure)  # equal cells run once
     assert [cell.settings for cell in cells] == [{"budget": 4}, {"budget": 8}]
     assert cells[0].config.out == str(tmp_path / "out" / cells[0].key / "results.jsonl")
+    with pytest.raises(ValueError, match="no_such_problem"):  # a bad selection stops the sweep before any cell
+        plan(SweepSpec({"split": "valid"}, {"problems": [["mathd_algebra_10"], ["no_such_problem"]]}), tmp_path, configure)
 
 
 @requires_coq
