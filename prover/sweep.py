@@ -124,28 +124,40 @@ def plan(spec: SweepSpec, out_dir: str | Path, configure: Callable[[dict[str, An
     return list(cells.values())
 
 
-def run_sweep(cells: list[Cell], out_dir: str | Path, console: Console,
-              run: Callable[[RunConfig, Console], list[ResultRecord]] = run_benchmark) -> list[dict[str, Any]]:
+#: Called with each cell and its records as it finishes.
+CellDone = Callable[["Cell", list[ResultRecord]], None]
+#: Runs ``cells`` (in any order, any number at a time), calling ``done`` as each finishes.
+Executor = Callable[[list["Cell"], CellDone], None]
+
+
+def run_sweep(cells: list[Cell], out_dir: str | Path, console: Console, execute: Executor | None = None) -> list[dict[str, Any]]:
     """Run each cell (the runner resumes what it has), keep ``sweep.json`` current; return its entries.
 
-    Progress shows the cells; the runner's own bar below it, the problems of the cell running.
+    ``execute`` runs the cells (:func:`prover.sweep_ray.ray_executor`: as Ray tasks); by default
+    they run here one after another, the runner's bar of the cell's problems below the cells' bar.
     """
     out_dir = Path(out_dir)
-    entries: list[dict[str, Any]] = []
+    for cell in cells:
+        (out_dir / cell.key).mkdir(parents=True, exist_ok=True)
+        _write_json(out_dir / cell.key / "config.json", {"key": cell.key, "settings": cell.settings, **cell.identity})
+    entries: dict[str, dict[str, Any]] = {}
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("cells", total=len(cells))
-        for number, cell in enumerate(cells, 1):
-            progress.update(task, description=f"cell {number}/{len(cells)}: {cell.label}")
-            folder = out_dir / cell.key
-            folder.mkdir(parents=True, exist_ok=True)
-            _write_json(folder / "config.json", {"key": cell.key, "settings": cell.settings, **cell.identity})
-            records = run(cell.config, console)
-            entries.append({"key": cell.key, "label": cell.label, "settings": cell.settings,
-                            "results": f"{cell.key}/results.jsonl", "summary": summarize(records)})
-            write_index(out_dir, entries)
+        task = progress.add_task(f"cells of {out_dir}", total=len(cells))
+
+        def done(cell: Cell, records: list[ResultRecord]) -> None:
+            entries[cell.key] = {"key": cell.key, "label": cell.label, "settings": cell.settings,
+                                 "results": f"{cell.key}/results.jsonl", "summary": summarize(records)}
+            write_index(out_dir, [entries[c.key] for c in cells if c.key in entries])
             progress.update(task, advance=1)
-    return entries
+
+        def one_by_one(cells: list[Cell], done: CellDone) -> None:
+            for number, cell in enumerate(cells, 1):
+                progress.update(task, description=f"cell {number}/{len(cells)}: {cell.label}")
+                done(cell, run_benchmark(cell.config, console))
+
+        (execute or one_by_one)(cells, done)
+    return [entries[cell.key] for cell in cells]
 
 
 def write_index(out_dir: Path, entries: Iterable[dict[str, Any]]) -> None:

@@ -36,6 +36,10 @@ def build_sweep_parser() -> argparse.ArgumentParser:
     parser.add_argument("config", help="the sweep file (TOML): a [base] table of prove options, a [grid] table of lists")
     parser.add_argument("--out", default="sweep", help="the sweep's folder: DIR/<key>/results.jsonl per cell, DIR/sweep.json (default: %(default)s)")
     parser.add_argument("--dry-run", action="store_true", help="list the cells and their folders, run nothing")
+    parser.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                        help="run the cells as Ray tasks, each with CPUs for its workers: on a Ray instance started here "
+                        "(--ray alone), or on the cluster at ADDRESS (auto, ray://HOST:10001; it must see the same paths); "
+                        "needs the ray extra (default: off, one cell after another)")
     return parser
 
 
@@ -81,7 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         for cell in cells:
             print(f"{cell.key}\t{cell.label}")
         return 0
-    status, entries = guarded(console, args.out, lambda: run_sweep(cells, args.out, console))
+    execute = None
+    if args.ray is not None:
+        from prover.sweep_ray import ray_executor
+
+        execute = ray_executor(args.ray)
+    status, entries = guarded(console, args.out, lambda: run_sweep(cells, args.out, console, execute))
     if entries is None:
         return status
     table = Table(title=f"sweep {args.out}", box=box.SIMPLE_HEAD)

@@ -72,16 +72,22 @@ def test_the_key_follows_what_decides_results_only(tmp_path) -> None:
         plan(SweepSpec({"split": "valid"}, {"problems": [["mathd_algebra_10"], ["no_such_problem"]]}), tmp_path, configure)
 
 
-@requires_coq
-def test_a_sweep_runs_each_cell_once_and_an_extended_grid_only_the_new_cells(tmp_path, monkeypatch) -> None:
-    searched: list[str] = []
+@pytest.fixture
+def searched(monkeypatch) -> list[str]:
+    """The names of the problems this process searches from now on (the runner's calls of ``search``)."""
+    names: list[str] = []
     search = prover.runner.search
 
     def counting(problem, *args, **kwargs):
-        searched.append(problem.name)
+        names.append(problem.name)
         return search(problem, *args, **kwargs)
 
     monkeypatch.setattr(prover.runner, "search", counting)
+    return names
+
+
+@requires_coq
+def test_a_sweep_runs_each_cell_once_and_an_extended_grid_only_the_new_cells(tmp_path, searched) -> None:
     out = tmp_path / "out"
     grid = 'budget = [1, 4]\nstrategy = ["best-first", "breadth-first"]'
     assert main([str(write_sweep(tmp_path, grid)), "--out", str(out)]) == 0
@@ -115,3 +121,18 @@ def test_a_sweep_runs_each_cell_once_and_an_extended_grid_only_the_new_cells(tmp
     assert report_main([str(out), "--out", str(tmp_path / "report")]) == 0
     budget = (tmp_path / "report" / "budget.md").read_text()
     assert "| budget=8, strategy=breadth-first | 0/2 (0.0%) | 1/2 (50.0%) | 1/2 (50.0%) | 1/2 (50.0%) |" in budget
+
+
+@requires_coq
+def test_cells_run_as_ray_tasks_land_where_a_local_sweep_reuses_them(tmp_path, searched, monkeypatch) -> None:
+    pytest.importorskip("ray", reason="prove sweep --ray needs Ray (pip install .[ray])")
+    monkeypatch.chdir(tmp_path)  # the tasks run in the driver's folder: "out" below is relative
+    sweep = write_sweep(tmp_path, "budget = [1, 4]")
+    assert main([str(sweep), "--out", "out", "--ray"]) == 0
+    assert searched == []  # every search ran in a Ray worker process, none here
+    index = json.loads((tmp_path / "out" / "sweep.json").read_text())["cells"]
+    assert [(cell["settings"]["budget"], cell["summary"]["verified"]) for cell in index] == [(1, 0), (4, 1)]
+    files = {path: path.read_bytes() for path in (tmp_path / "out").glob("*/results.jsonl")}
+    assert len(files) == 2 and all(len(data.splitlines()) == len(PROBLEMS) for data in files.values())
+    assert main([str(sweep), "--out", "out"]) == 0
+    assert searched == [] and {path: path.read_bytes() for path in files} == files
