@@ -35,7 +35,8 @@ def plot_budget_curves(runs: Runs, path: Path) -> None:
     axes.set(xlabel="budget (expansions)", ylabel="verified (%)", title="Pass rate against budget")
     if largest_budget(runs) > 16:
         axes.set_xscale("log", base=2)
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small")
     figure.tight_layout()

@@ -3,7 +3,8 @@
 Nodes are proof states, edges are tactics. The frontier is ordered by the
 cumulative log-probability of the tactics on the path from the root (higher is
 better), unless ``strategy`` picks another order (:mod:`prover.strategies`:
-normalized by depth, breadth-first, beam); the rest below is the same for all. Each *expansion* asks the generator for ``samples`` tactics for the
+normalized by depth, breadth-first, beam); the rest below is the same for all.
+Each *expansion* asks the generator for ``samples`` tactics for the
 node's goals and runs each one in the environment; ``budget`` bounds the
 number of expansions (model queries) per theorem. States whose goals are
 identical to a state already seen are merged: the new edge points at the old

@@ -177,5 +177,6 @@ def guarded(console: Console, where: str, action: Callable[[], T]) -> tuple[int,
     except (ValueError, OSError, ImportError, ProverNotInstalledError) as error:  # bad options or files, a missing prover, model or extra
         return fail(error)
 
+
 if __name__ == "__main__":
     sys.exit(main())
