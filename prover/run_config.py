@@ -128,7 +128,7 @@ def check_results_config(store: ResultStore, config: RunConfig) -> dict[str, Any
     """
     current = fingerprint(config)
     if store.config is not None:
-        found = differences(store.config, current)
+        found = differences(_with_new_defaults(store.config), current)
     else:
         legacy = legacy_fingerprint(store)
         found = (["its records come from runs with different configurations"] if legacy is None
@@ -137,3 +137,16 @@ def check_results_config(store: ResultStore, config: RunConfig) -> dict[str, Any
         raise ConfigMismatchError(f"{store.path} holds results of another configuration ({'; '.join(found)}); "
                                   "use another --out, or --allow-config-change to add to it anyway")
     return current
+
+
+def _with_new_defaults(recorded: dict[str, Any]) -> dict[str, Any]:
+    """``recorded`` with the search options added since it was written, at their defaults.
+
+    A new option's default is the behaviour from before it existed, so a file written then was
+    run with the default; a run that sets another value (``--strategy beam``) differs from it.
+    """
+    search = recorded.get("search")
+    if not isinstance(search, dict):
+        return recorded
+    defaults = json.loads(json.dumps(asdict(SearchConfig()), default=str))
+    return {**recorded, "search": {**defaults, **search}}

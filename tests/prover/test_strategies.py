@@ -1,9 +1,13 @@
 """Search strategies: the frontiers' orders, and the four strategies against live Coq."""
 
+import json
+
 import pytest
 
 from prover.generators.portfolio import PortfolioGenerator
-from prover.run_config import RunConfig
+from prover.records import ResultRecord
+from prover.results import ResultStore
+from prover.run_config import ConfigMismatchError, RunConfig, check_results_config, fingerprint
 from prover.search import SearchConfig, StopReason, search
 from prover.strategies import STRATEGIES, make_frontier
 from tests.conftest import coq_problem, requires_coq
@@ -47,6 +51,18 @@ def test_an_unknown_strategy_or_width_is_refused() -> None:
         SearchConfig(strategy="depth-first")
     with pytest.raises(ValueError, match="--beam-width"):
         RunConfig(search=SearchConfig(strategy="beam", beam_width=0))
+
+
+def test_a_results_file_from_before_strategies_counts_as_best_first(tmp_path) -> None:
+    old = fingerprint(RunConfig())
+    for key in ("strategy", "beam_width"):
+        del old["search"][key]  # what files written before --strategy existed record
+    out = tmp_path / "old.jsonl"
+    out.write_text(json.dumps(ResultRecord(name="p", split="test", config=old).to_json()) + "\n")
+    with ResultStore(out) as store:
+        check_results_config(store, RunConfig())  # best-first, width 8: the same runs as then
+        with pytest.raises(ConfigMismatchError, match="search.strategy: 'best-first' in the file, 'beam' now"):
+            check_results_config(store, RunConfig(search=SearchConfig(strategy="beam")))
 
 
 #: One proof only: each tactic works at exactly one state of the path, so every strategy takes it.
