@@ -78,6 +78,7 @@ class Cell:
     config: RunConfig
     identity: dict[str, Any]  #: what the key hashes (:func:`cell_identity`)
     key: str
+    problems: int = 0  #: how many problems its selection holds
 
     @property
     def label(self) -> str:
@@ -114,13 +115,13 @@ def plan(spec: SweepSpec, out_dir: str | Path, configure: Callable[[dict[str, An
     cells: dict[str, Cell] = {}
     for settings in spec.settings():
         config = configure({**spec.base, **settings})
-        select_entries(config)
+        selected = len(select_entries(config))
         identity = cell_identity(config)
         key = cell_key(identity)
         folder = Path(out_dir) / key
         graphs = str(Path(config.graphs_dir) / key) if config.graphs_dir else None
         config = replace(config, out=str(folder / "results.jsonl"), graphs_dir=graphs)
-        cells.setdefault(key, Cell(settings, config, identity, key))
+        cells.setdefault(key, Cell(settings, config, identity, key, selected))
     return list(cells.values())
 
 
@@ -134,7 +135,8 @@ def run_sweep(cells: list[Cell], out_dir: str | Path, console: Console, execute:
     """Run each cell (the runner resumes what it has), keep ``sweep.json`` current; return its entries.
 
     ``execute`` runs the cells (:func:`prover.sweep_ray.ray_executor`: as Ray tasks); by default
-    they run here one after another, the runner's bar of the cell's problems below the cells' bar.
+    they run here one after another, the runner's bar of the cell's problems below. Progress
+    shows the cells finished and the problems of finished cells.
     """
     out_dir = Path(out_dir)
     for cell in cells:
@@ -144,12 +146,14 @@ def run_sweep(cells: list[Cell], out_dir: str | Path, console: Console, execute:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(f"cells of {out_dir}", total=len(cells))
+        problems = progress.add_task("problems of finished cells", total=sum(cell.problems for cell in cells))
 
         def done(cell: Cell, records: list[ResultRecord]) -> None:
             entries[cell.key] = {"key": cell.key, "label": cell.label, "settings": cell.settings,
                                  "results": f"{cell.key}/results.jsonl", "summary": summarize(records)}
             write_index(out_dir, [entries[c.key] for c in cells if c.key in entries])
             progress.update(task, advance=1)
+            progress.update(problems, advance=len(records))
 
         def one_by_one(cells: list[Cell], done: CellDone) -> None:
             for number, cell in enumerate(cells, 1):
