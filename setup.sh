@@ -4,7 +4,7 @@
 #   then a virtual environment in .venv with the package installed.
 #
 #   ./setup.sh           # the prover
-#   ./setup.sh --test    # the prover, the model engines (CPU torch), training, the server and the test tools
+#   ./setup.sh --test    # the prover, the model engines (CPU torch), training, the server, report plots, Ray and the test tools
 #   ./setup.sh --corpus  # the prover, and more Coq libraries whose sources `prove data corpus` collects
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -32,7 +32,7 @@ PYTHON=${PYTHON:-python3}
 if [ "${1:-}" = "--test" ]; then
   # The CPU build of torch first, so that the hf extra does not pull a CUDA build.
   .venv/bin/python -m pip install -q "torch==2.13.0"
-  .venv/bin/python -m pip install -q -e ".[hf,train,knn,serve,test]"
+  .venv/bin/python -m pip install -q -e ".[hf,train,knn,serve,report,ray,test]"
 else
   .venv/bin/python -m pip install -q -e .
 fi

@@ -70,6 +70,7 @@ class CoqEnv(ProofEnv):
     statement_field = "coq"
     prompt_name = "coq"
     default_timeout = 5.0  # what the measured miniF2F runs used (docs/benchmarks.md)
+    version_command = ("coqc", "--version")
 
     def __init__(
         self,

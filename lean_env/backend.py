@@ -55,6 +55,7 @@ class LeanEnv(ProofEnv):
     statement_field = "lean4"
     prompt_name = "lean"
     default_timeout = 60.0
+    version_command = ("lean", "--version")
 
     def __init__(
         self,

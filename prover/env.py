@@ -16,6 +16,7 @@ sound.
 from __future__ import annotations
 
 import abc
+import subprocess
 import textwrap
 import tomllib
 from importlib import resources
@@ -209,6 +210,8 @@ class ProofEnv(abc.ABC):
     prompt_name: str = ""
     #: Seconds one tactic may run when the user sets no tactic timeout.
     default_timeout: float = 10.0
+    #: The command that prints the prover's version (``coqc --version``); empty when unknown.
+    version_command: tuple[str, ...] = ()
 
     @abc.abstractmethod
     def open(self, problem: Problem) -> State:
@@ -303,6 +306,20 @@ class ProofEnv(abc.ABC):
             elif line.strip():
                 steps.append(line)
         return steps, ""
+
+    @classmethod
+    def tool_version(cls) -> str:
+        """The prover's version as :attr:`version_command` prints it ("" when it has none or fails).
+
+        A sweep keys its cells by it, so results of another prover version are never reused.
+        """
+        if not cls.version_command:
+            return ""
+        try:
+            done = subprocess.run(cls.version_command, capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
 
     @classmethod
     def _data_file(cls, name: str) -> str:

@@ -61,7 +61,7 @@ class RunConfig:
     def __post_init__(self) -> None:
         at_least_one = {"--limit": self.limit, "--workers": self.workers, "--budget": self.search.budget,
                         "--samples": self.search.samples, "--max-depth": self.search.max_depth,
-                        "--max-tactic-chars": self.search.max_tactic_chars}
+                        "--max-tactic-chars": self.search.max_tactic_chars, "--beam-width": self.search.beam_width}
         for option, value in at_least_one.items():
             if value is not None and value < 1:
                 raise ValueError(f"{option} must be at least 1, got {value}")
@@ -141,7 +141,7 @@ def check_results_config(store: ResultStore, config: RunConfig) -> dict[str, Any
     """
     current = fingerprint(config)
     if store.config is not None:
-        found = differences(store.config, current)
+        found = differences(_with_new_defaults(store.config), current)
     else:
         legacy = legacy_fingerprint(store)
         found = (["its records come from runs with different configurations"] if legacy is None
@@ -150,3 +150,16 @@ def check_results_config(store: ResultStore, config: RunConfig) -> dict[str, Any
         raise ConfigMismatchError(f"{store.path} holds results of another configuration ({'; '.join(found)}); "
                                   "use another --out, or --allow-config-change to add to it anyway")
     return current
+
+
+def _with_new_defaults(recorded: dict[str, Any]) -> dict[str, Any]:
+    """``recorded`` with the search options added since it was written, at their defaults.
+
+    A new option's default is the behaviour from before it existed, so a file written then was
+    run with the default; a run that sets another value (``--strategy beam``) differs from it.
+    """
+    search = recorded.get("search")
+    if not isinstance(search, dict):
+        return recorded
+    defaults = json.loads(json.dumps(asdict(SearchConfig()), default=str))
+    return {**recorded, "search": {**defaults, **search}}

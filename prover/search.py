@@ -1,8 +1,10 @@
-"""Best-first proof search over one problem.
+"""Proof search over one problem: best-first by default, or another strategy.
 
 Nodes are proof states, edges are tactics. The frontier is ordered by the
 cumulative log-probability of the tactics on the path from the root (higher is
-better). Each *expansion* asks the generator for ``samples`` tactics for the
+better), unless ``strategy`` picks another order (:mod:`prover.strategies`:
+normalized by depth, breadth-first, beam); the rest below is the same for all.
+Each *expansion* asks the generator for ``samples`` tactics for the
 node's goals and runs each one in the environment; ``budget`` bounds the
 number of expansions (model queries) per theorem. States whose goals are
 identical to a state already seen are merged: the new edge points at the old
@@ -18,8 +20,6 @@ one (a results record's ``proved`` and ``verified`` mean the same).
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import json
 import time
 from dataclasses import dataclass, field
@@ -31,6 +31,7 @@ import networkx as nx
 
 from prover.env import Problem, ProofEnv, Progress, Proved, State, StepResult, TacticError, Timeout, Verdict
 from prover.generators.base import Suggestion, TacticGenerator
+from prover.strategies import DEFAULT_STRATEGY, STRATEGIES, make_frontier
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,13 @@ class SearchConfig:
     #: try the backend's combined automation tactic (``--generator automation``'s one tactic) on the
     #: root goal before the generator's, so the search proves at least what automation alone does
     automation_first: bool = False
+    #: the order nodes are expanded in, one of :data:`prover.strategies.STRATEGIES`
+    strategy: str = DEFAULT_STRATEGY
+    beam_width: int = 8  #: nodes kept per depth by the ``beam`` strategy
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown --strategy {self.strategy!r}; known: {', '.join(STRATEGIES)}")
 
 
 class NodeStatus(str, Enum):
@@ -120,7 +128,7 @@ def search(
     accept: Acceptor | None = None,
     start: State | None = None,
 ) -> SearchResult:
-    """Run best-first search for ``problem`` in ``env`` with tactics from ``generator``.
+    """Run the search ``config.strategy`` names for ``problem`` in ``env`` with tactics from ``generator``.
 
     The search starts from ``problem``'s initial state (``env.open``), or from ``start``, a
     state of the problem ``env`` has open already (an interactive session's current state):
@@ -131,8 +139,8 @@ def search(
     graph = nx.DiGraph()
     graph.add_node(root.id, goals=root.render(), score=0.0, depth=0, status=NodeStatus.OPEN)
     seen = {root.render(): root.id}
-    order = itertools.count()
-    frontier: list[tuple[float, int, int]] = [(0.0, next(order), root.id)]
+    frontier = make_frontier(config.strategy, config.beam_width)
+    frontier.push(root.id, 0.0, 0)
     expansions = steps = rejected = 0
     last_verdict: Verdict | None = None
 
@@ -152,12 +160,11 @@ def search(
             verified=proof_node is not None and last_verdict is not None and last_verdict.ok,
         )
 
-    while frontier:
+    while (node := frontier.pop()) is not None:
         if expansions >= config.budget:
             return finish(StopReason.BUDGET)
         if time.monotonic() - started > config.time_limit:
             return finish(StopReason.TIME_LIMIT)
-        neg_score, _, node = heapq.heappop(frontier)
         attrs = graph.nodes[node]
         if attrs["depth"] >= config.max_depth:
             continue
@@ -174,7 +181,7 @@ def search(
             if isinstance(result, (TacticError, Timeout)):
                 _record_failure(attrs, suggestion.tactic, result)
                 continue
-            score = -neg_score + suggestion.logprob
+            score = attrs["score"] + suggestion.logprob
             state = result.state
             key = state.render() if isinstance(result, Progress) else f"proved:{state.id}"
             child = seen.get(key)
@@ -184,7 +191,7 @@ def search(
                 graph.add_node(child, goals=key, score=score, depth=attrs["depth"] + 1, status=NodeStatus.OPEN)
                 graph.add_edge(node, child, tactic=suggestion.tactic, logprob=suggestion.logprob)
                 if isinstance(result, Progress):
-                    heapq.heappush(frontier, (-score, next(order), child))
+                    frontier.push(child, score, attrs["depth"] + 1)
             elif not graph.has_edge(node, child) and not nx.has_path(graph, child, node):
                 graph.add_edge(node, child, tactic=suggestion.tactic, logprob=suggestion.logprob)
             if isinstance(result, Proved):

@@ -10,6 +10,8 @@
     prove fill FILE.v --budget 20                     # prove the Admitted lemmas of your own file
     prove suggest FILE.v:LINE                         # tactics for the goal at a line, each tried
     prove repl FILE.v:LINE                            # prove the goal at a line interactively
+    prove sweep SWEEP.toml --out DIR                  # one run per cell of a grid of options
+    prove report DIR_OR_RESULTS... --out REPORT       # tables and plots comparing runs
 
 ``python -m prover`` is the same command. Exit status: 0 done, 1 the results
 file could not be written, 2 bad options, input or installation (before any
@@ -24,6 +26,7 @@ import importlib
 import json
 import os
 import sys
+from typing import Callable, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
@@ -33,6 +36,7 @@ from prover.env import ProverNotInstalledError
 from prover.entrypoints.options import (add_generator_arguments, add_search_arguments, env_options_from_args,
                                        generator_config_from_args, search_config_from_args)
 from prover.problems import BENCHMARKS
+from prover.records import ResultRecord
 from prover.registry import BACKENDS, DEFAULT_BACKEND
 from prover.reporting import summarize, summary_table
 from prover.results import ResultsWriteError
@@ -42,12 +46,15 @@ from prover.search import SearchConfig
 from prover.sketchers import INFORMAL_SOURCES
 from prover.workers import RunInterrupted
 
+T = TypeVar("T")
+
 #: ``prove setup NAME`` -> "module:function(argv) -> int"
 SETUP_COMMANDS = {"lean": "lean_env.setup:main", "isabelle": "isabelle_env.setup:main"}
 #: ``prove COMMAND ...`` other than a run -> "module:function(argv) -> int"
 SUBCOMMANDS = {"serve": "prover.entrypoints.serve:main", "train": "train.cli:main", "data": "prover.entrypoints.data:main",
                "fill": "prover.entrypoints.fill:main", "suggest": "prover.entrypoints.suggest:main",
-               "repl": "prover.entrypoints.repl:main"}
+               "repl": "prover.entrypoints.repl:main", "sweep": "prover.entrypoints.sweep:main",
+               "report": "prover.entrypoints.report:main"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
         "`prove data problems FILE.v ... --out p.jsonl` makes problems of real Coq files; "
         "`prove fill FILE.v` proves the Admitted lemmas of your own file and writes the proofs back; "
         "`prove suggest FILE.v:LINE` tries the generator's tactics on the goal at a line; "
-        "`prove repl FILE.v:LINE` proves it interactively.",
+        "`prove repl FILE.v:LINE` proves it interactively; "
+        "`prove sweep SWEEP.toml --out DIR` runs a grid of settings, `prove report DIR... --out REPORT` compares runs "
+        "(docs/ablations.md).",
     )
     run = parser.add_argument_group("run")
     run.add_argument("--benchmark", default=run_defaults.benchmark, help=f"problem set: {', '.join(BENCHMARKS)}, or a .jsonl file of problems in the same format (default: %(default)s)")
@@ -152,29 +161,45 @@ def main(argv: list[str] | None = None) -> int:
         return _call(SUBCOMMANDS[argv[0]], argv[1:])
     args = build_parser().parse_args(argv)
     console = Console(stderr=True)
+    config: RunConfig | None = None
 
-    def fail(message: object, status: int = 2) -> int:
-        console.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
-        return status
-
-    try:
+    def run() -> list[ResultRecord]:
+        nonlocal config
         config = config_from_args(args)
-        records = run_benchmark(config, console)
-    except RunInterrupted as stop:
-        console.print(f"interrupted ({stop.signal_name}): this run recorded {stop.finished} problems in {args.out}, "
-                      f"{stop.unfinished} did not finish; run the same command again to go on", highlight=False, soft_wrap=True)
-        return 128 + stop.signum
-    except KeyboardInterrupt:
-        console.print("interrupted before the first problem started; nothing was recorded", highlight=False)
-        return 130
-    except ResultsWriteError as error:
-        return fail(f"{error}; the run stopped (the problems recorded before are kept)", 1)
-    except (ValueError, OSError, ImportError, ProverNotInstalledError) as error:  # bad options or files, a missing prover, model or extra
-        return fail(error)
+        return run_benchmark(config, console)
+
+    status, records = guarded(console, args.out, run)
+    if config is None or records is None:
+        return status
     console.print(summary_table(records, title=f"{config.benchmark} / {config.backend} / {config.generator.label}"))
     if args.json:
         print(json.dumps(summarize(records)))
     return 0
+
+
+def guarded(console: Console, where: str, action: Callable[[], T]) -> tuple[int, T | None]:
+    """Run ``action`` (benchmark runs); ``(0, its value)``, or the exit status of what stopped it, reported.
+
+    ``where`` names the results for the message of a stopped run (a file, a sweep's folder).
+    """
+
+    def fail(message: object, status: int = 2) -> tuple[int, None]:
+        console.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+        return status, None
+
+    try:
+        return 0, action()
+    except RunInterrupted as stop:
+        console.print(f"interrupted ({stop.signal_name}): this run recorded {stop.finished} problems in {where}, "
+                      f"{stop.unfinished} did not finish; run the same command again to go on", highlight=False, soft_wrap=True)
+        return 128 + stop.signum, None
+    except KeyboardInterrupt:
+        console.print("interrupted before the first problem started; nothing was recorded", highlight=False)
+        return 130, None
+    except ResultsWriteError as error:
+        return fail(f"{error}; the run stopped (the problems recorded before are kept)", 1)
+    except (ValueError, OSError, ImportError, ProverNotInstalledError) as error:  # bad options or files, a missing prover, model or extra
+        return fail(error)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,14 @@ from prover.generators.factory import GENERATORS, GeneratorConfig, generator_spe
 from prover.generators.models import add_model_arguments, model_config_from_args
 from prover.registry import BACKENDS, backend_class
 from prover.search import SearchConfig
+from prover.strategies import STRATEGIES
 
 
 def add_search_arguments(parser: argparse.ArgumentParser, defaults: SearchConfig = SearchConfig(),
                          samples_help: str = "tactics requested per expansion") -> None:
     """The ``search`` group: ``--budget``, ``--samples`` (also ``-k``), ``--max-depth``, ``--time-limit``,
-    ``--max-tactic-chars``, ``--tactic-timeout``, with ``defaults``' values."""
+    ``--automation-first``, ``--strategy``, ``--beam-width``, ``--max-tactic-chars``, ``--tactic-timeout``,
+    with ``defaults``' values."""
     srch = parser.add_argument_group("search")
     srch.add_argument("--budget", type=int, default=defaults.budget, help="node expansions (model queries) per theorem (default: %(default)s)")
     add_samples_argument(srch, defaults, samples_help)
@@ -26,6 +28,11 @@ def add_search_arguments(parser: argparse.ArgumentParser, defaults: SearchConfig
     srch.add_argument("--automation-first", action=argparse.BooleanOptionalAction, default=defaults.automation_first,
                       help="try the backend's combined automation tactic on the root goal before the generator's tactics, "
                       "so the search proves at least what --generator automation does (default: %(default)s)")
+    srch.add_argument("--strategy", default=defaults.strategy, choices=STRATEGIES,
+                      help="the order nodes are expanded in: best-first (cumulative log-probability), best-first-normalized "
+                      "(log-probability per tactic), breadth-first, or beam (--beam-width best per depth); see "
+                      "docs/ablations.md (default: %(default)s)")
+    srch.add_argument("--beam-width", type=int, default=defaults.beam_width, help="nodes kept per depth by --strategy beam (default: %(default)s)")
     add_step_arguments(srch, defaults)
 
 
@@ -53,7 +60,8 @@ def add_generator_arguments(parser: argparse.ArgumentParser) -> None:
 def search_config_from_args(args: argparse.Namespace) -> SearchConfig:
     """The :class:`SearchConfig` of the parsed ``search`` group."""
     return SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit,
-                        max_tactic_chars=args.max_tactic_chars, automation_first=args.automation_first)
+                        max_tactic_chars=args.max_tactic_chars, automation_first=args.automation_first,
+                        strategy=args.strategy, beam_width=args.beam_width)
 
 
 def generator_config_from_args(args: argparse.Namespace) -> GeneratorConfig:
