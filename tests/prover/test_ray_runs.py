@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
 import threading
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import pytest
 from prover.entrypoints.cli import main
 from prover.run_config import RunConfig, fingerprint
 from tests.conftest import requires_coq
-from tests.prover.runs import EASY, SLOW, TACTICS, descendants, read, wait_for, write_problems
+from tests.prover.runs import (EASY, SLOW, TACTICS, alive, descendants, read, replay_run, wait_for,
+                               write_problems)
 
 ray = pytest.importorskip("ray", reason="prove --ray needs Ray (pip install '.[ray]')")
 
@@ -108,6 +110,32 @@ def test_ray_leaves_the_fingerprint_alone_so_a_local_run_resumes_under_ray(tmp_p
     records = read(out)
     assert records[0] == first[0] and sorted(r["name"] for r in records) == sorted(statements)
     assert all(r["config"] == first[0]["config"] and r["verified"] for r in records)
+
+
+def test_ctrl_c_records_only_finished_problems_and_leaves_no_worker(tmp_path):
+    out = tmp_path / "r.jsonl"
+    # its own session, as a shell starts a job (not runs.start: a long TMPDIR breaks Ray's socket paths)
+    run = subprocess.Popen(replay_run(tmp_path, EASY, out, "--ray", "--workers", "2"), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    wait_for(lambda: out.exists() and len(read(out)) >= 1 or run.poll() is not None, 120, "the Ray run's first record")
+    started = descendants(run.pid)  # Ray's processes, its workers and their coqtops
+    assert any("coqtop" in command for command in started.values()), started
+    os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the driver and its Ray processes
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    records = read(out)
+    assert 1 <= len(records) < len(EASY) and all(r["verified"] and not r["error"] for r in records)
+    assert "did not finish" in err
+    wait_for(lambda: not any(alive(pid) for pid in started), 20, "the run's processes to end")
+
+
+def test_a_worker_that_cannot_start_stops_the_run_before_any_problem(tmp_path, capsys):
+    out = tmp_path / "r.jsonl"
+    problems = write_problems(tmp_path / "problems.jsonl", dict(list(EASY.items())[:1]))
+    assert main(["--benchmark", str(problems), "--generator", "replay", "--tactics", str(tmp_path / "missing.txt"),
+                 "--out", str(out), "--ray"]) == 2
+    assert "a Ray worker could not start" in capsys.readouterr().err
+    assert read(out) == []
 
 
 def test_without_ray_a_ray_run_says_how_to_install_it(tmp_path, monkeypatch, capsys):
