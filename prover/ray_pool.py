@@ -113,74 +113,108 @@ def run_on_ray(config: RunConfig, configuration: dict[str, Any], todo: list[Benc
                finished: Callable[[ResultRecord], None]) -> None:
     """Run ``todo`` on ``config.workers`` Ray actors, appending each record to ``store`` and passing it to ``finished``.
 
-    Raises ValueError when an actor cannot start (a bad generator option, a missing model), and
-    :class:`RunInterrupted` after Ctrl-C or SIGTERM.
+    Raises ValueError when no actor can start (a bad generator option, a missing model), and
+    :class:`RunInterrupted` after Ctrl-C or SIGTERM. Nothing to do starts no Ray.
     """
+    if not todo:
+        return
     ray = import_ray("prove")
     owned = init_ray(ray, config.ray or LOCAL, config.workers)
     # max_concurrency 2: interrupt() must run while solve() does; the driver sends one problem at a time
     actor_class = ray.remote(num_cpus=1, max_restarts=0, max_concurrency=2)(ProblemWorker)
     cwd = os.getcwd()
-    actors = [actor_class.remote(config, configuration, cwd) for _ in range(min(config.workers, len(todo)))]
+    driver = _Driver(ray, lambda: actor_class.remote(config, configuration, cwd), min(config.workers, len(todo)))
     try:
-        _check_started(ray, actors)
-        _drive(ray, actors, lambda: actor_class.remote(config, configuration, cwd), config, configuration, todo, store,
-               finished)
+        driver.drive(todo, lambda entry, error: _died(entry, error, config, configuration), store, finished)
     finally:
-        _close(ray, actors)
+        driver.close()
         if owned:
             ray.shutdown()
 
 
-def _drive(ray: Any, actors: list[Any], replacement: Callable[[], Any], config: RunConfig,
-           configuration: dict[str, Any], todo: list[BenchmarkEntry], store: ResultStore,
-           finished: Callable[[ResultRecord], None]) -> None:
-    """Hand problems to idle actors until all are recorded; replace an actor that died."""
-    waiting, idle = deque(todo), list(actors)
-    running: dict[Any, tuple[Any, BenchmarkEntry]] = {}
-    stop: list[int] = []
-    recorded = 0
-    with stop_signals(stop.append):
-        while (waiting or running) and not stop:
-            while idle and waiting:
-                actor, entry = idle.pop(), waiting.popleft()
-                running[actor.solve.remote(entry)] = (actor, entry)
-            ready, _ = ray.wait(list(running), num_returns=1, timeout=0.2)
-            for ref in ready:
-                actor, entry = running.pop(ref)
-                try:
-                    record = ray.get(ref)
-                    idle.append(actor)
-                except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError) as error:
-                    record = new_record(entry.problem, config, configuration)
-                    record.error = f"worker died: {_first_line(error)}"
-                    actors.remove(actor)
-                    ray.kill(actor)
-                    actors.append(replacement())
-                    idle.append(actors[-1])
-                store.append(record)
-                recorded += 1
-                finished(record)
-    if stop:
-        raise RunInterrupted(stop[0], recorded, len(todo) - recorded)
+def _died(entry: BenchmarkEntry, error: BaseException, config: RunConfig, configuration: dict[str, Any]) -> ResultRecord:
+    """The error record of a problem whose actor died under it."""
+    record = new_record(entry.problem, config, configuration)
+    record.error = f"worker died: {_first_line(error)}"
+    return record
 
 
-def _check_started(ray: Any, actors: list[Any]) -> None:
-    """Wait for every actor to build its generator; one that cannot stops the run before any problem."""
-    try:
-        ray.get([actor.ready.remote() for actor in actors])
-    except ray.exceptions.RayActorError as error:
-        raise ValueError(f"a Ray worker could not start: {_first_line(error)}") from None
+class _Driver:
+    """The actors of a run and the problems they hold; an actor gets problems once it has started.
 
+    An actor that waits for a CPU (more ``--workers`` than the cluster has) simply gets none.
+    """
 
-def _close(ray: Any, actors: list[Any]) -> None:
-    """Interrupt and close every actor's work (a grace period), then kill them all."""
-    for actor in actors:
-        actor.interrupt.remote()
-    closing = [actor.close.remote() for actor in actors]
-    ray.wait(closing, num_returns=len(closing), timeout=STOP_GRACE_S)
-    for actor in actors:
-        ray.kill(actor)
+    def __init__(self, ray: Any, new_actor: Callable[[], Any], workers: int) -> None:
+        self.ray, self.new_actor = ray, new_actor
+        self.starting: dict[Any, Any] = {}  # ready() ref -> actor
+        self.idle: list[Any] = []
+        self.running: dict[Any, tuple[Any, BenchmarkEntry]] = {}  # solve() ref -> (actor, its problem)
+        self.started_any = False
+        for _ in range(workers):
+            self._start()
+
+    def drive(self, todo: list[BenchmarkEntry], died: Callable[[BenchmarkEntry, BaseException], ResultRecord],
+              store: ResultStore, finished: Callable[[ResultRecord], None]) -> None:
+        """Hand problems to idle actors until all are recorded; an actor that died is replaced."""
+        ray, waiting = self.ray, deque(todo)
+        stop: list[int] = []
+        recorded = 0
+        with stop_signals(stop.append):
+            while (waiting or self.running) and not stop:
+                while self.idle and waiting:
+                    actor, entry = self.idle.pop(), waiting.popleft()
+                    self.running[actor.solve.remote(entry)] = (actor, entry)
+                if not self.running and not self.starting:
+                    raise ValueError("every Ray worker of the run failed to start")
+                ready, _ = ray.wait([*self.running, *self.starting], num_returns=1, timeout=0.2)
+                for ref in ready:
+                    if ref in self.starting:
+                        self._started(ref)
+                        continue
+                    actor, entry = self.running.pop(ref)
+                    try:
+                        record = ray.get(ref)
+                        self.idle.append(actor)
+                    except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError) as error:
+                        record = died(entry, error)
+                        ray.kill(actor)
+                        self._start()
+                    store.append(record)
+                    recorded += 1
+                    finished(record)
+        if stop:
+            raise RunInterrupted(stop[0], recorded, len(todo) - recorded)
+
+    def close(self) -> None:
+        """Interrupt and close the started actors' work (a grace period), then kill every actor."""
+        started = self.idle + [actor for actor, _ in self.running.values()]
+        for actor in started:
+            actor.interrupt.remote()
+        closing = [actor.close.remote() for actor in started]
+        self.ray.wait(closing, num_returns=len(closing), timeout=STOP_GRACE_S)
+        for actor in started + list(self.starting.values()):
+            self.ray.kill(actor)
+
+    def _start(self) -> None:
+        actor = self.new_actor()
+        self.starting[actor.ready.remote()] = actor
+
+    def _started(self, ref: Any) -> None:
+        """An actor's ``ready()`` came back: it is idle now, or it could not start and is dropped.
+
+        If no actor has started yet, that failure is the configuration's: the run stops.
+        """
+        actor = self.starting.pop(ref)
+        try:
+            self.ray.get(ref)
+        except self.ray.exceptions.RayActorError as error:
+            if not self.started_any:
+                raise ValueError(f"a Ray worker could not start: {_first_line(error)}") from None
+            self.ray.kill(actor)
+            return
+        self.started_any = True
+        self.idle.append(actor)
 
 
 def _first_line(error: BaseException) -> str:

@@ -91,11 +91,12 @@ def test_a_worker_killed_mid_run_costs_its_problem_not_the_run(tmp_path):
 
 def test_a_finished_ray_run_recomputes_nothing(tmp_path):
     out = tmp_path / "r.jsonl"
-    statements = dict(list(EASY.items())[:2])
-    assert run(tmp_path, statements, out, "--workers", "2", "--ray") == 0
+    statements = dict(list(EASY.items())[:3])
+    # 3 actors on Ray's 2 CPUs: the third never starts, and gets no problem to hold
+    assert run(tmp_path, statements, out, "--workers", "3", "--ray") == 0
     before = out.read_bytes()
-    assert len(read(out)) == 2
-    assert run(tmp_path, statements, out, "--workers", "2", "--ray") == 0
+    assert len(read(out)) == 3 and all(r["verified"] for r in read(out))
+    assert run(tmp_path, statements, out, "--workers", "3", "--ray") == 0
     assert out.read_bytes() == before
 
 
