@@ -5,7 +5,7 @@ its sketch source, and runs the same :func:`~prover.runner.solve` as a local wor
 driver keeps the one results file: it hands each idle actor one problem at a time and appends
 each record as it comes back, so resume, ``--retry-errors`` and "no duplicates" hold as for a
 local run. An actor that dies mid-problem (killed, out of memory, its machine gone) costs that
-problem an ``error`` record ("worker died: ...", run again by ``--retry-errors``) and is replaced;
+problem an ``error`` record ("worker died (HOST pid N): ...", run again by ``--retry-errors``) and is replaced;
 the run goes on. Ctrl-C or SIGTERM cut the actors' work short and record nothing unfinished
 (:class:`~prover.workers.RunInterrupted`). Ray comes with the ``ray`` extra and is imported only here.
 """
@@ -13,6 +13,7 @@ the run goes on. Ctrl-C or SIGTERM cut the actors' work short and record nothing
 from __future__ import annotations
 
 import os
+import socket
 from collections import deque
 from pathlib import Path
 from typing import Any, Callable
@@ -76,9 +77,9 @@ class ProblemWorker:
         self.sketcher = build_sketcher(config)
         self._env: ProofEnv | None = None
 
-    def ready(self) -> int:
-        """This worker's process id, once its generator and sketch source are built."""
-        return os.getpid()
+    def ready(self) -> str:
+        """Where this worker runs (``HOST pid N``), once its generator and sketch source are built."""
+        return f"{socket.gethostname()} pid {os.getpid()}"
 
     def solve(self, entry: BenchmarkEntry) -> ResultRecord:
         """``entry``'s record, as a local worker thread makes it."""
@@ -125,17 +126,18 @@ def run_on_ray(config: RunConfig, configuration: dict[str, Any], todo: list[Benc
     cwd = os.getcwd()
     driver = _Driver(ray, lambda: actor_class.remote(config, configuration, cwd), min(config.workers, len(todo)))
     try:
-        driver.drive(todo, lambda entry, error: _died(entry, error, config, configuration), store, finished)
+        driver.drive(todo, lambda entry, worker, error: _died(entry, worker, error, config, configuration), store, finished)
     finally:
         driver.close()
         if owned:
             ray.shutdown()
 
 
-def _died(entry: BenchmarkEntry, error: BaseException, config: RunConfig, configuration: dict[str, Any]) -> ResultRecord:
-    """The error record of a problem whose actor died under it."""
+def _died(entry: BenchmarkEntry, worker: str, error: BaseException, config: RunConfig,
+          configuration: dict[str, Any]) -> ResultRecord:
+    """The error record of a problem whose actor (``worker``: where it ran) died under it."""
     record = new_record(entry.problem, config, configuration)
-    record.error = f"worker died: {_first_line(error)}"
+    record.error = f"worker died ({worker}): {_reason(error)}"
     return record
 
 
@@ -151,10 +153,11 @@ class _Driver:
         self.idle: list[Any] = []
         self.running: dict[Any, tuple[Any, BenchmarkEntry]] = {}  # solve() ref -> (actor, its problem)
         self.started_any = False
+        self.where: dict[Any, str] = {}  # a started actor -> its ready(): host and pid
         for _ in range(workers):
             self._start()
 
-    def drive(self, todo: list[BenchmarkEntry], died: Callable[[BenchmarkEntry, BaseException], ResultRecord],
+    def drive(self, todo: list[BenchmarkEntry], died: Callable[[BenchmarkEntry, str, BaseException], ResultRecord],
               store: ResultStore, finished: Callable[[ResultRecord], None]) -> None:
         """Hand problems to idle actors until all are recorded; an actor that died is replaced."""
         ray, waiting = self.ray, deque(todo)
@@ -177,7 +180,7 @@ class _Driver:
                         record = ray.get(ref)
                         self.idle.append(actor)
                     except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError) as error:
-                        record = died(entry, error)
+                        record = died(entry, self.where.pop(actor), error)
                         ray.kill(actor)
                         self._start()
                     store.append(record)
@@ -207,17 +210,19 @@ class _Driver:
         """
         actor = self.starting.pop(ref)
         try:
-            self.ray.get(ref)
+            self.where[actor] = self.ray.get(ref)
         except self.ray.exceptions.RayActorError as error:
             if not self.started_any:
-                raise ValueError(f"a Ray worker could not start: {_first_line(error)}") from None
+                raise ValueError(f"a Ray worker could not start: {_reason(error)}") from None
             self.ray.kill(actor)
             return
         self.started_any = True
         self.idle.append(actor)
 
 
-def _first_line(error: BaseException) -> str:
-    """An exception's message without Ray's tracebacks."""
+def _reason(error: BaseException) -> str:
+    """An exception's message without Ray's tracebacks: for an actor whose start failed, the failure's own last line."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
+    if not lines:
+        return type(error).__name__
+    return lines[-1] if getattr(error, "actor_init_failed", False) else lines[0]

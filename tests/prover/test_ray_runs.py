@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 from pathlib import Path
@@ -81,7 +82,8 @@ def test_a_worker_killed_mid_run_costs_its_problem_not_the_run(tmp_path):
     assert killed, "the slow problem's worker was never killed"
     records = by_name(out)
     assert sorted(records) == sorted(statements) and len(read(out)) == len(statements)
-    assert records["slow"]["error"].startswith("worker died: ") and not records["slow"]["verified"]
+    assert records["slow"]["error"].startswith(f"worker died ({socket.gethostname()} pid {killed[0]}): ")
+    assert not records["slow"]["verified"]
     assert all(records[name]["verified"] and not records[name]["error"] for name in EASY if name in statements)
     assert run(tmp_path, statements, out, "--workers", "2", "--ray", "--retry-errors") == 0
     again = read(out)
@@ -135,7 +137,7 @@ def test_a_worker_that_cannot_start_stops_the_run_before_any_problem(tmp_path, c
     problems = write_problems(tmp_path / "problems.jsonl", dict(list(EASY.items())[:1]))
     assert main(["--benchmark", str(problems), "--generator", "replay", "--tactics", str(tmp_path / "missing.txt"),
                  "--out", str(out), "--ray"]) == 2
-    assert "a Ray worker could not start" in capsys.readouterr().err
+    assert "a Ray worker could not start: FileNotFoundError" in capsys.readouterr().err
     assert read(out) == []
 
 
