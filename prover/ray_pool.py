@@ -2,11 +2,11 @@
 
 Each actor (:class:`ProblemWorker`) owns its environment, its generator and, for ``--mode dsp``,
 its sketch source, and runs the same :func:`~prover.runner.solve` as a local worker thread. The
-driver keeps the one results file: it hands each idle actor one problem at a time and appends
-each record as it comes back, so resume, ``--retry-errors`` and "no duplicates" hold as for a
-local run. An actor that dies mid-problem (killed, out of memory, its machine gone) costs that
-problem an ``error`` record ("worker died (HOST pid N): ...", run again by ``--retry-errors``) and is replaced;
-the run goes on. Ctrl-C or SIGTERM cut the actors' work short and record nothing unfinished
+driver keeps the one results file: it hands each started actor one problem at a time and
+appends each record as it comes back, so resume, ``--retry-errors`` and "no duplicates" hold as
+for a local run. An actor that dies mid-problem (killed, out of memory, its machine gone) costs
+that problem an ``error`` record ("worker died (HOST pid N): ...", run again by
+``--retry-errors``) and is replaced; the run goes on. Ctrl-C or SIGTERM cut the actors' work short and record nothing unfinished
 (:class:`~prover.workers.RunInterrupted`). Ray comes with the ``ray`` extra and is imported only here.
 """
 

@@ -6,7 +6,9 @@ file it can write, not in use by another run, written with the same
 configuration, see :mod:`prover.run_config`), the backend's tools (by making
 one environment) and the generator. Then each worker thread
 (:mod:`prover.workers`) owns one environment; all share one generator, so a
-batched model generator sees concurrent requests. A problem that breaks its
+batched model generator sees concurrent requests. (With ``--ray`` the
+problems go to Ray actors instead, each with its own environment and
+generator: :mod:`prover.ray_pool`.) A problem that breaks its
 prover gets an ``error`` in its record, the worker gets a fresh environment,
 and the run goes on. Results are appended as they finish, so a killed run
 resumes where it stopped; a stopped run (Ctrl-C) writes no record for the
