@@ -6,7 +6,7 @@ resumed with budget 20 would report neither), so each record carries the
 differs from that of the file's last record is refused unless
 ``allow_config_change`` is set (``prove --allow-config-change``). Options
 that change how fast a run goes but not what it finds (``workers``,
-``limit``, ``problems``, ``split``, ``out``) are not part of it.
+``limit``, ``problems``, ``split``, ``out``, ``ray``) are not part of it.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ class RunConfig:
     mode: str = "search"  #: "search" (formal to formal) or "dsp" (Draft, Sketch, Prove)
     dsp: DspConfig = DspConfig()  #: the sketches of ``mode="dsp"``
     env_options: dict[str, Any] = field(default_factory=dict)  #: passed to the backend; ``timeout``: seconds per tactic
+    ray: str | None = None  #: run the problems on Ray actors: ``local`` (a Ray instance started here), ``auto``, ``ray://HOST:PORT``
 
     def __post_init__(self) -> None:
         at_least_one = {"--limit": self.limit, "--workers": self.workers, "--budget": self.search.budget,

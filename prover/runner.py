@@ -6,7 +6,9 @@ file it can write, not in use by another run, written with the same
 configuration, see :mod:`prover.run_config`), the backend's tools (by making
 one environment) and the generator. Then each worker thread
 (:mod:`prover.workers`) owns one environment; all share one generator, so a
-batched model generator sees concurrent requests. A problem that breaks its
+batched model generator sees concurrent requests. (With ``--ray`` the
+problems go to Ray actors instead, each with its own environment and
+generator: :mod:`prover.ray_pool`.) A problem that breaks its
 prover gets an ``error`` in its record, the worker gets a fresh environment,
 and the run goes on. Results are appended as they finish, so a killed run
 resumes where it stopped; a stopped run (Ctrl-C) writes no record for the
@@ -15,11 +17,12 @@ problems it did not finish, and a failed write stops the run at once.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -38,7 +41,8 @@ from prover.search import StopReason, search
 from prover.sketchers import FileSketches, ModelSketches, SketchSource
 from prover.workers import WorkerPool
 
-__all__ = ["RunConfig", "attempt", "attempt_sketches", "build_sketcher", "run_benchmark", "select_entries"]
+__all__ = ["RunConfig", "attempt", "attempt_sketches", "build_sketcher", "new_record", "progress_bar", "run_benchmark",
+           "select_entries", "solve"]
 
 
 def select_entries(config: RunConfig) -> list[BenchmarkEntry]:
@@ -129,20 +133,32 @@ def run_benchmark(config: RunConfig, console: Console | None = None) -> list[Res
         configuration = check_results_config(store, config)
         todo = [entry for entry in entries if not store.done(entry.problem.split, entry.problem.name)
                 or (config.retry_errors and store.failed(entry.problem.split, entry.problem.name))]
-        generator = build_generator(config.generator, config.backend)
-        try:
-            sketcher = build_sketcher(config)
-        except BaseException:
-            generator.close()
-            raise
-        try:
-            _run(config, configuration, entries, todo, store, generator, sketcher, console)
-        finally:
-            generator.close()
-            if sketcher is not None:
-                sketcher.close()
+        if config.ray is not None:
+            from prover.ray_pool import run_on_ray  # Ray is an extra, imported only for a Ray run
+
+            with progress_bar(entries, todo, store, console) as finished:
+                run_on_ray(config, configuration, todo, store, finished)
+        else:
+            _run_here(config, configuration, entries, todo, store, console)
         wanted = {(e.problem.split, e.problem.name) for e in entries}
         return [r for r in store if r.key in wanted]
+
+
+def _run_here(config: RunConfig, configuration: dict[str, Any], entries: list[BenchmarkEntry],
+              todo: list[BenchmarkEntry], store: ResultStore, console: Console) -> None:
+    """Run ``todo`` on this machine's worker threads, all sharing one generator."""
+    generator = build_generator(config.generator, config.backend)
+    try:
+        sketcher = build_sketcher(config)
+    except BaseException:
+        generator.close()
+        raise
+    try:
+        _run(config, configuration, entries, todo, store, generator, sketcher, console)
+    finally:
+        generator.close()
+        if sketcher is not None:
+            sketcher.close()
 
 
 def _run(config: RunConfig, configuration: dict[str, Any], entries: list[BenchmarkEntry],
@@ -152,32 +168,57 @@ def _run(config: RunConfig, configuration: dict[str, Any], entries: list[Benchma
     pool: WorkerPool[BenchmarkEntry, ResultRecord] = WorkerPool(config.backend, config.env_options, config.workers)
 
     def work(entry: BenchmarkEntry) -> ResultRecord | None:
-        problem = entry.problem
-        record = ResultRecord(name=problem.name, split=problem.split, backend=config.backend,
-                              generator=generator_label(config), budget=config.search.budget,
-                              samples=config.search.samples, config=configuration)
-        started = time.monotonic()
-        if entry.skip_reason:
-            record.skipped = entry.skip_reason
-        else:
-            try:
-                if sketcher is not None:
-                    attempt_sketches(problem, pool.env(), generator, sketcher, config, record)
-                else:
-                    attempt(problem, pool.env(), generator, config, record)
-            except ProverError as error:
-                pool.discard()
-                record.error = f"{type(error).__name__}: {error}"
-            except Exception as error:  # noqa: BLE001 - one bad problem must not end the run
-                pool.discard()
-                detail = traceback.format_exception_only(type(error), error)[-1].strip()
-                record.error = f"internal error: {detail}"
+        record = solve(entry, config, configuration, pool.env, pool.discard, generator, sketcher)
         if pool.stopping.is_set():
             return None  # cut short by the stop, or finished as it came: either way it runs next time
-        record.wall_time = round(time.monotonic() - started, 3)
         store.append(record)
         return record
 
+    with progress_bar(entries, todo, store, console) as finished:
+        try:
+            pool.run(todo, work, finished)
+        finally:
+            pool.close()
+
+
+def new_record(problem: Problem, config: RunConfig, configuration: dict[str, Any]) -> ResultRecord:
+    """An empty record of ``problem`` in this run, before any attempt."""
+    return ResultRecord(name=problem.name, split=problem.split, backend=config.backend, generator=generator_label(config),
+                        budget=config.search.budget, samples=config.search.samples, config=configuration)
+
+
+def solve(entry: BenchmarkEntry, config: RunConfig, configuration: dict[str, Any], env: Callable[[], ProofEnv],
+          discard: Callable[[], None], generator: TacticGenerator, sketcher: SketchSource | None) -> ResultRecord:
+    """``entry``'s record: skipped, attempted with ``env()``, or an error (after which ``discard()`` drops the env).
+
+    One bad problem must not end the run, so every exception of an attempt becomes the record's ``error``.
+    """
+    problem = entry.problem
+    record = new_record(problem, config, configuration)
+    started = time.monotonic()
+    if entry.skip_reason:
+        record.skipped = entry.skip_reason
+    else:
+        try:
+            if sketcher is not None:
+                attempt_sketches(problem, env(), generator, sketcher, config, record)
+            else:
+                attempt(problem, env(), generator, config, record)
+        except ProverError as error:
+            discard()
+            record.error = f"{type(error).__name__}: {error}"
+        except Exception as error:  # noqa: BLE001 - one bad problem must not end the run
+            discard()
+            detail = traceback.format_exception_only(type(error), error)[-1].strip()
+            record.error = f"internal error: {detail}"
+    record.wall_time = round(time.monotonic() - started, 3)
+    return record
+
+
+@contextlib.contextmanager
+def progress_bar(entries: list[BenchmarkEntry], todo: list[BenchmarkEntry], store: ResultStore,
+                 console: Console) -> Iterator[Callable[[ResultRecord], None]]:
+    """A progress bar over all of ``entries`` (those recorded before count as done); yields what counts a new record."""
     skipped = {(e.problem.split, e.problem.name) for e in entries} - {(e.problem.split, e.problem.name) for e in todo}
     done_before = [r for r in store if r.key in skipped]
     counts = {"verified": sum(r.verified for r in done_before), "finished": len(done_before)}
@@ -190,7 +231,4 @@ def _run(config: RunConfig, configuration: dict[str, Any], entries: list[Benchma
             counts["verified"] += record.verified
             progress.update(task, advance=1, description=describe_progress(**counts))
 
-        try:
-            pool.run(todo, work, finished)
-        finally:
-            pool.close()
+        yield finished

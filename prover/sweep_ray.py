@@ -11,19 +11,14 @@ extra (``pip install .[ray]``) and is imported only here.
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
-import prover
+from prover.ray_pool import LOCAL, import_ray, init_ray
 from prover.records import ResultRecord
 from prover.run_config import RunConfig
 from prover.runner import run_benchmark
 from prover.sweep import Cell, CellDone, Executor
-
-#: ``--ray``'s value for a Ray instance started here for the sweep (and stopped after it).
-LOCAL = "local"
 
 
 def run_cell(config: RunConfig, cwd: str) -> list[ResultRecord]:
@@ -41,19 +36,8 @@ def ray_executor(address: str = LOCAL) -> Executor:
     """
 
     def execute(cells: list[Cell], done: CellDone) -> None:
-        try:
-            import ray
-        except ImportError as error:
-            raise ImportError("prove sweep --ray needs Ray: pip install 'llemma-prover[ray]'") from error
-        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-        if address == LOCAL:
-            source = str(Path(prover.__file__).resolve().parents[1])
-            path = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
-            options["runtime_env"] = {"env_vars": {"PYTHONPATH": path}}
-            options["num_cpus"] = max([os.cpu_count() or 1, *(cell.config.workers for cell in cells)])  # every cell fits
-        else:
-            options["address"] = address
-        ray.init(**options)
+        ray = import_ray("prove sweep")
+        owned = init_ray(ray, address, max(cell.config.workers for cell in cells))  # every cell fits
         try:
             task = ray.remote(run_cell)
             cwd = os.getcwd()
@@ -63,6 +47,7 @@ def ray_executor(address: str = LOCAL) -> Executor:
                 for ref in finished:
                     done(pending.pop(ref), ray.get(ref))
         finally:
-            ray.shutdown()
+            if owned:
+                ray.shutdown()
 
     return execute

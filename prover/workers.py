@@ -169,19 +169,20 @@ class WorkerPool(Generic[Item, Outcome]):
             if thread.ident is not None:
                 thread.join(max(0.0, deadline - time.monotonic()))
 
-    @contextlib.contextmanager
-    def _signals(self) -> Iterator[None]:
-        """Ctrl-C and SIGTERM request a stop instead of raising, while the pool runs in the main thread."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
+    def _signals(self) -> contextlib.AbstractContextManager[None]:
+        return stop_signals(lambda signum: setattr(self, "_signal", signum))
 
-        def request_stop(signum: int, frame: object) -> None:
-            self._signal = signum
 
-        previous = {signum: signal.signal(signum, request_stop) for signum in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+@contextlib.contextmanager
+def stop_signals(on_signal: Callable[[int], None]) -> Iterator[None]:
+    """Ctrl-C and SIGTERM call ``on_signal(signum)`` instead of raising, while in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, lambda signum, frame: on_signal(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -10,6 +10,7 @@
     prove fill FILE.v --budget 20                     # prove the Admitted lemmas of your own file
     prove suggest FILE.v:LINE                         # tactics for the goal at a line, each tried
     prove repl FILE.v:LINE                            # prove the goal at a line interactively
+    prove --ray auto --workers 32 ...                 # the problems as Ray work across a cluster
     prove sweep SWEEP.toml --out DIR                  # one run per cell of a grid of options
     prove report DIR_OR_RESULTS... --out REPORT       # tables and plots comparing runs
 
@@ -79,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--split", default=None, help=f"the split to run: any split the benchmark declares (miniF2F: test, valid), or 'all' (default: {run_defaults.split} for miniF2F, all of a problems file)")
     run.add_argument("--problems", default="", help="comma-separated problem names to run (default: all)")
     run.add_argument("--limit", type=int, default=None, help="run at most N problems (default: no limit)")
-    run.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1)), help="parallel searches, each with its own prover process (default: CPU count, %(default)s)")
+    run.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1)), help="parallel searches, each with its own prover process; with --ray, the Ray actors (default: CPU count, %(default)s)")
+    run.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS", help="run the problems as Ray work, one actor per worker: no ADDRESS starts Ray here for the run, 'auto' joins this machine's cluster, or ray://HOST:10001; needs pip install '.[ray]'; see docs/ray.md (default: off, the local process pool)")
     run.add_argument("--out", default=run_defaults.out, help="results file (JSONL); a rerun skips problems already in it (default: %(default)s)")
     run.add_argument("--retry-errors", action="store_true", help="run again the problems whose recorded result is an error (a crashed prover, an unreachable model server); the new record supersedes the old")
     run.add_argument("--allow-config-change", action="store_true", help="add to a results file written with another configuration (budget, generator, ...); refused by default so results never mix unnoticed")
@@ -109,6 +111,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         mode=args.mode,
         dsp=dsp_config_from_args(args),
         env_options=env_options_from_args(args),
+        ray=args.ray,
     )
 
 
