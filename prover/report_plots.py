@@ -27,7 +27,7 @@ def plot_budget_curves(runs: Runs, path: Path) -> None:
     plt = _pyplot()
     from matplotlib.ticker import MaxNLocator
 
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    figure, axes = plt.subplots(figsize=(9, 4.5))
     for label, records in runs.items():
         budgets = list(range(1, run_budget(records) + 1))
         rates = [100 * solved_within(records, b) / max(1, len(records)) for b in budgets]
@@ -38,7 +38,8 @@ def plot_budget_curves(runs: Runs, path: Path) -> None:
     else:
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(alpha=0.3)
-    axes.legend(fontsize="small")
+    # beside the axes, not over the curves' starts at small budgets
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
