@@ -119,10 +119,6 @@ class _GapEnv:
             self.finished.add(result.state.id)
         return Proved(result.state) if closes_gap(self.gap, result) else result
 
-    @staticmethod
-    def automation() -> str:
-        return ""
-
 
 def close_gap(env: ProofEnv, problem: Problem, state: State, step: int, generator: TacticGenerator | None,
               config: SearchConfig) -> tuple[GapResult, State | None, bool]:
@@ -152,7 +148,7 @@ def close_gap(env: ProofEnv, problem: Problem, state: State, step: int, generato
 
 
 def prove_sketch(problem: Problem, env: ProofEnv, sketch: str, generator: TacticGenerator | None = None,
-                 gap_search: SearchConfig = SearchConfig(budget=8, time_limit=60.0)) -> SketchAttempt:
+                 gap_search: SearchConfig = SearchConfig(budget=DspConfig.gap_budget, time_limit=60.0)) -> SketchAttempt:
     """Replay ``sketch`` for ``problem`` in ``env``, closing its gaps, and re-check the proof it becomes."""
     started = time.monotonic()
     attempt = SketchAttempt(sketch, SketchStatus.REFUSED)

@@ -91,7 +91,7 @@ def attempt_sketches(problem: Problem, env: ProofEnv, generator: TacticGenerator
     The record's ``dsp`` holds every attempt (the sketch, its gaps and what closed them, its
     status and timing); ``expansions`` counts the sketches tried.
     """
-    gap_search = dataclasses.replace(config.search, budget=config.dsp.gap_budget, automation_first=False)
+    gap_search = dataclasses.replace(config.search, budget=config.dsp.gap_budget)
     attempts = []
     for sketch in sketcher.sketches(problem, config.dsp.attempts):
         attempts.append(prove_sketch(problem, env, sketch, generator, gap_search))
