@@ -20,6 +20,7 @@ from lean_env.errors import LeanError, ReplCrashError, ReplTimeoutError
 from lean_env.goals import parse_goals
 from lean_env.install import locate
 from lean_env.pool import ReplConfig, ReplPool, ReplWorker
+from lean_env.sketches import fill_sorries, sketch_steps, sorry_spans
 from lean_env.protocol import Command, ProofStep, ProofStepResponse
 from prover.env import (Problem, ProblemSetupError, ProofEnv, ProverCrashError, Progress, Proved,
                         State, StepResult, TacticError, Timeout, UnknownStateError, Verdict)
@@ -27,12 +28,21 @@ from prover.env import (Problem, ProblemSetupError, ProofEnv, ProverCrashError, 
 
 @dataclass
 class _Node:
-    """A state the search knows: how to rebuild it, and its REPL number in one generation."""
+    """A state the search knows: how to rebuild it, and its REPL number in one generation.
+
+    A sketch step with ``sorry`` inside makes, besides its own state, one state per ``sorry``
+    (``sorry_index``): the REPL's proof state of that gap, rebuilt by replaying the step and
+    taking its ``sorry_index``-th sorry. States in a gap (``in_gap``) are closed when no goal
+    is left, though the REPL says the whole proof still has metavariables (the rest of it).
+    """
 
     parent: int | None
     tactic: str
     proof_state: int
     generation: int
+    sorry_index: int | None = None
+    in_gap: bool = False
+    has_sorry: bool = False  #: the tactic holds ``sorry`` gaps (a sketch step)
 
 
 class LeanEnv(ProofEnv):
@@ -106,22 +116,56 @@ class LeanEnv(ProofEnv):
             raise UnknownStateError(f"no Lean state {state_id} in the open problem")
         # Re-acquire: a check of another header may have evicted this worker from the pool.
         self._worker = self._pool.worker(self._problem.header)
+        result, _ = self._run(state_id, node, tactic, sketch=False)
+        return result
+
+    def sketch_step(self, state_id: int, step: str) -> tuple[StepResult, list[State]]:
+        """Run ``step``; each ``sorry`` in it (outside comments and strings) is a gap, returned as its proof state."""
+        node = self._nodes.get(state_id)
+        if node is None or self._problem is None:
+            raise UnknownStateError(f"no Lean state {state_id} in the open problem")
+        self._worker = self._pool.worker(self._problem.header)
+        return self._run(state_id, node, step, sketch=bool(sorry_spans(step)))
+
+    @classmethod
+    def fill_gaps(cls, step: str, proofs: list[list[str]]) -> str:
+        """``step`` with its ``sorry`` tokens replaced by ``proofs`` (see :func:`lean_env.sketches.fill_sorries`)."""
+        return fill_sorries(step, proofs)
+
+    @classmethod
+    def sketch_steps(cls, problem: Problem, sketch: str) -> tuple[list[str], str]:
+        """The sketch's top-level tactics, or why it is refused (see :mod:`lean_env.sketches`)."""
+        return sketch_steps(problem.header, problem.statement, sketch)
+
+    def _run(self, state_id: int, node: _Node, tactic: str, sketch: bool) -> tuple[StepResult, list[State]]:
+        """Send ``tactic`` on state ``state_id``; with ``sketch``, each ``sorry`` in it becomes a gap state."""
+        assert self._worker is not None
         proof_state = self._current(state_id)
         try:
             reply = self._worker.send(ProofStep(tactic, proof_state))
         except ReplTimeoutError as exc:
-            return Timeout(exc.seconds)
+            return Timeout(exc.seconds), []
         except LeanError as exc:
-            return TacticError(exc.detail)
+            return TacticError(exc.detail), []
         except ReplCrashError as exc:
-            return TacticError(f"the Lean REPL died on this tactic: {exc}")
-        failure = step_failure(reply)
+            return TacticError(f"the Lean REPL died on this tactic: {exc}"), []
+        failure = step_failure(reply, in_gap=node.in_gap, sorries=len(sorry_spans(tactic)) if sketch else 0)
         if failure:
-            return TacticError(failure)
+            return TacticError(failure), []
+        generation = self._worker.generation
         new_id = len(self._nodes)
-        self._nodes[new_id] = _Node(state_id, tactic, reply.proof_state, self._worker.generation)
+        self._nodes[new_id] = _Node(state_id, tactic, reply.proof_state, generation, in_gap=node.in_gap,
+                                    has_sorry=sketch)
         state = State(new_id, parse_goals(reply.goals))
-        return Proved(state) if reply.completed else Progress(state)
+        gaps = []
+        for index, sorry in enumerate(reply.sorries if sketch else ()):
+            gap_id = len(self._nodes)
+            self._nodes[gap_id] = _Node(state_id, tactic, sorry.proof_state, generation, sorry_index=index,
+                                        in_gap=True, has_sorry=True)
+            gaps.append(State(gap_id, parse_goals((sorry.goal,))))
+        if not reply.goals and not reply.completed and not sketch:  # a gap closed: the rest of the proof is elsewhere
+            return Progress(state), gaps
+        return (Proved(state) if not reply.goals else Progress(state)), gaps
 
     def verify(self, problem: Problem, proof: list[str]) -> Verdict:
         """Check the whole theorem with ``proof`` as one command in a pristine environment."""
@@ -182,13 +226,15 @@ class LeanEnv(ProofEnv):
                 if node.parent is None:
                     node.proof_state = self._open_statement()[0]
                 else:
-                    reply = self._worker.send(ProofStep(node.tactic,
-                                                        self._nodes[node.parent].proof_state))
-                    if step_failure(reply):
+                    parent = self._nodes[node.parent]
+                    reply = self._worker.send(ProofStep(node.tactic, parent.proof_state))
+                    sorries = len(sorry_spans(node.tactic)) if node.has_sorry else 0
+                    failure = step_failure(reply, in_gap=parent.in_gap, sorries=sorries)
+                    if failure:
                         raise ProverCrashError(
-                            f"replaying {node.tactic!r} after a REPL restart failed: "
-                            f"{step_failure(reply)}")
-                    node.proof_state = reply.proof_state
+                            f"replaying {node.tactic!r} after a REPL restart failed: {failure}")
+                    node.proof_state = (reply.proof_state if node.sorry_index is None
+                                        else reply.sorries[node.sorry_index].proof_state)
                 node.generation = generation
         except (ReplTimeoutError, LeanError) as exc:
             raise ProverCrashError(f"could not rebuild state {state_id} after a restart: "
@@ -196,19 +242,35 @@ class LeanEnv(ProofEnv):
         return self._nodes[state_id].proof_state
 
 
-def step_failure(reply: ProofStepResponse) -> str | None:
+#: The REPL's word for a proof state with no goals whose proof term still has holes: in a
+#: gap's proof state that is the rest of the proof around the gap, so the gap is closed.
+_REST_OF_PROOF = "Incomplete: contains metavariable(s)"
+#: The REPL's word for a proof state with no goals whose proof uses ``sorry``.
+_USES_SORRY = "Incomplete: contains sorry"
+
+
+def _closed_elsewhere(reply: ProofStepResponse, in_gap: bool, sorries: int) -> bool:
+    """Whether a reply with no goals, not ``Completed``, still ends its part: a gap closed, or a
+    sketch step that ends the proof but for its own gaps."""
+    return (in_gap and reply.proof_status == _REST_OF_PROOF) or (sorries > 0 and reply.proof_status == _USES_SORRY)
+
+
+def step_failure(reply: ProofStepResponse, in_gap: bool = False, sorries: int = 0) -> str | None:
     """Why a tactic reply is not a usable step, or None.
 
     A tactic that fails to elaborate still gets a new proof state: only the
     absence of error messages makes it a success. A step that used ``sorry``,
     or closed every goal without the proof being ``Completed`` (metavariables
-    left, a kernel failure), is a dead end too.
+    left, a kernel failure), is a dead end too. A sketch step may use exactly
+    ``sorries`` sorries, its gaps; in a gap's state (``in_gap``), no goals with
+    metavariables left is the gap closed.
     """
     if reply.errors:
         return "; ".join(message.data for message in reply.errors)
-    if reply.sorries:
-        return "the tactic uses sorry"
-    if not reply.goals and not reply.completed:
+    if len(reply.sorries) != sorries:
+        return ("the tactic uses sorry" if not sorries else
+                f"the step has {sorries} sorry gaps but the REPL reported {len(reply.sorries)}")
+    if not reply.goals and not reply.completed and not _closed_elsewhere(reply, in_gap, sorries):
         return f"no goals left but the proof is not complete: {reply.proof_status}"
     if reply.proof_status.startswith("Error"):
         return reply.proof_status

@@ -1,7 +1,8 @@
 """Draft, Sketch, Prove (Jiang et al., 2023): an informal proof made a formal sketch, its gaps closed by automation.
 
 A *sketch* is a formal proof of the problem's statement in which some steps are *gaps*
-(the backend's gap marker: Coq ``admit.``, Lean ``sorry``). :func:`prove_sketch` replays
+(the backend's gap marker: Coq ``admit.``, Lean ``sorry``), or hold gaps inside them (Lean:
+``have h : P := by sorry``; see :meth:`~prover.env.ProofEnv.sketch_step`). :func:`prove_sketch` replays
 the sketch step by step from the statement's initial state in the backend's
 :class:`~prover.env.ProofEnv`. At each gap it tries the backend's gap tactics (Coq: ``lia``,
 ``lra``, ``nia``, ..., ``sauto``), in order, on the gap's goal; a tactic *closes* the gap
@@ -176,12 +177,20 @@ def _replay(problem: Problem, env: ProofEnv, steps: list[str], generator: Tactic
             attempt.proof += gap.proof
             state = after
             continue
-        result = env.step(state.id, step)
+        result, inner = env.sketch_step(state.id, step)
         if isinstance(result, (TacticError, Timeout)):
             why = result.message if isinstance(result, TacticError) else f"timed out after {result.seconds:g} s"
             attempt.status, attempt.detail = SketchStatus.STEP_FAILED, f"step {index + 1} {step!r} failed: {why}"[:1000]
             return
-        attempt.proof.append(step)
+        proofs = []
+        for gap_state in inner:
+            gap, after, _ = close_gap(env, problem, gap_state, index, generator, gap_search)
+            attempt.gaps.append(gap)
+            if after is None:
+                attempt.status, attempt.detail = SketchStatus.GAP_OPEN, f"gap {len(attempt.gaps)} (in step {index + 1}) stays open: {_first_line(gap.goal)}"
+                return
+            proofs.append(gap.proof)
+        attempt.proof.append(type(env).fill_gaps(step, proofs) if inner else step)
         state, done = result.state, isinstance(result, Proved)
     if not done:
         attempt.status, attempt.detail = SketchStatus.UNFINISHED, f"goals left after the last step: {_first_line(state.render())}"

@@ -287,6 +287,21 @@ class ProofEnv(abc.ABC):
         return [line.strip() for line in cls._data_file("gap_tactics.txt").splitlines()
                 if line.strip() and not line.startswith("#")]
 
+    def sketch_step(self, state_id: int, step: str) -> tuple[StepResult, list[State]]:
+        """Run a sketch's ``step``, which may hold gap markers inside it, on ``state_id``.
+
+        Returns the step's result and one state per gap inside it, in the step's order: each
+        is closed (by :func:`prover.dsp.close_gap`) when a tactic leaves it no goal. By default
+        a step holds no gaps and this is :meth:`step`; Lean's REPL answers a step with
+        ``sorry`` inside (``have h : P := by sorry``) with a proof state per ``sorry``.
+        """
+        return self.step(state_id, step), []
+
+    @classmethod
+    def fill_gaps(cls, step: str, proofs: list[list[str]]) -> str:
+        """``step`` with its gap markers replaced by ``proofs`` (the gaps :meth:`sketch_step` reported, in order)."""
+        raise NotImplementedError(f"the {cls.name or cls.__name__} backend reports no gaps inside a step")
+
     @classmethod
     def is_gap(cls, step: str) -> bool:
         """Whether the sketch step ``step`` is a gap marker (``sorry`` by default; Coq: ``admit.``)."""
