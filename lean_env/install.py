@@ -41,6 +41,8 @@ class ReplLaunch:
 
 #: Environment variable that moves the workspace (``prove`` passes no workspace option).
 WORKSPACE_VARIABLE = "LLEMMA_PROVER_LEAN_WORKSPACE"
+#: A command line that starts a Lean REPL, used instead of the one ``prove setup lean`` builds.
+REPL_VARIABLE = "LLEMMA_PROVER_LEAN_REPL"
 
 
 def workspace_dir(workspace: str | os.PathLike | None = None) -> Path:
@@ -76,10 +78,12 @@ def locate(
 ) -> ReplLaunch:
     """The REPL launch command for the given options, or :class:`ProverNotInstalledError`.
 
-    With ``repl_command`` (a string or argv list) it is used as given, in
-    ``project_dir`` (default: the current directory). Otherwise the REPL built
+    With ``repl_command`` (a string or argv list), or else ``$LLEMMA_PROVER_LEAN_REPL`` (a command
+    line), it is used as given, in ``project_dir`` (default: the current directory): a REPL built
+    elsewhere, or a wrapper around one. Otherwise the REPL built
     by ``prove setup lean`` runs as ``lake env <repl>`` in the Lean project.
     """
+    repl_command = repl_command if repl_command is not None else os.environ.get(REPL_VARIABLE) or None
     if repl_command is not None:
         argv = tuple(shlex.split(repl_command) if isinstance(repl_command, str) else repl_command)
         if not argv or not (shutil.which(argv[0]) or os.access(argv[0], os.X_OK)):

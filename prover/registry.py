@@ -33,6 +33,7 @@ GENERATED_BENCHMARKS: dict[str, str] = {
 #: Backends whose files ``prove fill`` can fill: name -> "module:Class" of a :class:`prover.fill.FileBackend`.
 FILE_BACKENDS: dict[str, str] = {
     "coq": "coq_env.holes:CoqFiles",
+    "lean": "lean_env.holes:LeanFiles",
 }
 #: Backends in whose files ``prove suggest`` and ``prove repl`` find a goal: name -> "module:Class" of a
 #: :class:`prover.proof_site.SiteBackend`.

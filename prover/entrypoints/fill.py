@@ -51,12 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prove fill",
         description="Search a proof for every hole of a file (Coq: each lemma closed with Admitted, admit tactics "
-        "and all), each in the context of the file before it, write the proofs found back, check the whole "
-        "output with the proof assistant alone, and list what became of each hole.",
+        "and all; Lean: each theorem whose proof holds sorry), each in the context of the file before it, write the "
+        "proofs found back, check the whole output with the proof assistant alone, and list what became of each hole.",
     )
-    parser.add_argument("file", help="the source file to fill (Coq: FILE.v, which must compile as it is)")
+    parser.add_argument("file", help="the source file to fill (Coq: FILE.v; Lean: FILE.lean, in the Lean project of `prove setup lean` "
+                        "or $LLEMMA_PROVER_LEAN_REPL's; it must compile as it is)")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--out", default=None, help="where to write the filled file (default: FILE_filled.v beside FILE)")
+    where.add_argument("--out", default=None, help="where to write the filled file (default: FILE_filled.v, FILE_filled.lean, ... beside FILE)")
     where.add_argument("--in-place", action="store_true", help="rewrite FILE itself, keeping the old one as FILE.bak")
     parser.add_argument("--backend", default=None, choices=sorted(FILE_BACKENDS), help="proof assistant (default: by the file's extension: " + ", ".join(f"{ext} {name}" for ext, name in FILE_EXTENSIONS.items()) + ")")
     parser.add_argument("--check-timeout", type=float, default=300.0, help="seconds each check of the whole file may take (default: %(default)s)")
