@@ -52,32 +52,37 @@ class LeanHole(Hole):
     indent: str = ""  #: the declaration's indentation
 
 
-def masked(text: str) -> str:
-    """``text`` with comments and strings blanked out (newlines kept), so offsets stay the same."""
-    return _MASKED.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), text)
+def masked(text: str, strings: bool = True) -> str:
+    """``text`` with comments (and ``strings``, unless told not to) blanked out, newlines kept, so offsets stay the same."""
+    return _MASKED.sub(lambda match: match.group(0) if not strings and match.group(0).startswith('"')
+                       else re.sub(r"[^\n]", " ", match.group(0)), text)
 
 
-def find_holes(text: str, stem: str) -> list[LeanHole]:
-    """The theorems of ``text`` whose proof holds ``sorry``, in file order, named ``stem.…``."""
+def declarations(text: str, stem: str) -> list[LeanHole]:
+    """Every ``theorem``/``lemma``/``example`` of ``text`` in file order, named ``stem.…``, as a hole would be
+    (``kind`` counts the ``sorry``\\ s in its proof, ``"proved"`` when there are none)."""
     plain = masked(text)
-    holes = []
+    found = []
     for match in _DECLARATION.finditer(plain):
         start = _with_docstring(text, plain, match.start())
         end = _proof_end(plain, match.end(), len(match.group(1)))
         assign = _statement_end(plain, match.end(), end)
         proof_start = assign if assign is not None else match.end()
-        if not sorry_spans(text[proof_start:end]):
-            continue
         keyword, name = match.group(2), match.group(3)
         full = _full_name(plain, match.start(), name)
         count = len(sorry_spans(text[proof_start:end]))
-        holes.append(LeanHole(
+        found.append(LeanHole(
             name=f"{stem}.{full or keyword}", lemma=name or keyword, line=text.count("\n", 0, match.start()) + 1,
-            kind="sorry" if count == 1 else f"{count} sorries", statement=text[start:proof_start],
-            statement_start=start, start=proof_start, end=end,
+            kind="proved" if not count else "sorry" if count == 1 else f"{count} sorries",
+            statement=text[start:proof_start], statement_start=start, start=proof_start, end=end,
             unsupported=_unsupported(keyword, name, match.group(0), assign), full_name=full, indent=match.group(1),
         ))  # fmt: skip
-    return holes
+    return found
+
+
+def find_holes(text: str, stem: str) -> list[LeanHole]:
+    """The theorems of ``text`` whose proof holds ``sorry``, in file order, named ``stem.…``."""
+    return [declaration for declaration in declarations(text, stem) if declaration.kind != "proved"]
 
 
 def _with_docstring(text: str, plain: str, start: int) -> int:
