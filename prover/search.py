@@ -6,7 +6,11 @@ better), unless ``strategy`` picks another order (:mod:`prover.strategies`:
 normalized by depth, breadth-first, beam); the rest below is the same for all.
 Each *expansion* asks the generator for ``samples`` tactics for the
 node's goals and runs each one in the environment; ``budget`` bounds the
-number of expansions (model queries) per theorem. States whose goals are
+number of expansions (model queries) per theorem. When nothing is left to
+expand before the budget is spent, ``widen`` rounds re-open the expanded
+nodes: each is asked again for twice the tactics it last asked for, and
+runs those it has not run yet (a fixed tactic list at its end gives none,
+and a sampling model new samples). States whose goals are
 identical to a state already seen are merged: the new edge points at the old
 node and nothing new is queued. The search graph is a networkx ``DiGraph``.
 
@@ -31,7 +35,7 @@ import networkx as nx
 
 from prover.env import Problem, ProofEnv, Progress, Proved, State, StepResult, TacticError, Timeout, Verdict
 from prover.generators.base import Suggestion, TacticGenerator
-from prover.strategies import DEFAULT_STRATEGY, STRATEGIES, make_frontier
+from prover.strategies import DEFAULT_STRATEGY, STRATEGIES, Frontier, make_frontier
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,9 @@ class SearchConfig:
     #: the order nodes are expanded in, one of :data:`prover.strategies.STRATEGIES`
     strategy: str = DEFAULT_STRATEGY
     beam_width: int = 8  #: nodes kept per depth by the ``beam`` strategy
+    #: rounds of widening when nothing is left to expand: each round asks every expanded node again
+    #: for twice as many tactics as it last asked for, and runs the ones it has not run (0: none)
+    widen: int = 0
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -141,8 +148,9 @@ def search(
     seen = {root.render(): root.id}
     frontier = make_frontier(config.strategy, config.beam_width)
     frontier.push(root.id, 0.0, 0)
-    expansions = steps = rejected = 0
+    expansions = steps = rejected = widenings = 0
     last_verdict: Verdict | None = None
+    tried: dict[int, set[str]] = {}  #: tactics run on each expanded node, so a widened one runs only new ones
 
     def finish(reason: StopReason, proof_node: int | None = None) -> SearchResult:
         proof, logprobs = _path(graph, root.id, proof_node) if proof_node is not None else ([], [])
@@ -160,7 +168,13 @@ def search(
             verified=proof_node is not None and last_verdict is not None and last_verdict.ok,
         )
 
-    while (node := frontier.pop()) is not None:
+    while True:
+        node = frontier.pop()
+        if node is None:
+            if widenings >= config.widen or not _reopen(graph, frontier, config.max_depth):
+                break
+            widenings += 1
+            continue
         if expansions >= config.budget:
             return finish(StopReason.BUDGET)
         if time.monotonic() - started > config.time_limit:
@@ -169,11 +183,13 @@ def search(
         if attrs["depth"] >= config.max_depth:
             continue
         expansions += 1
-        attrs["status"] = NodeStatus.EXPANDED
-        suggestions = generator.generate(attrs["goals"], config.samples)
+        width = attrs["width"] * 2 if attrs["status"] == NodeStatus.EXPANDED else config.samples
+        attrs["status"], attrs["width"] = NodeStatus.EXPANDED, width
+        suggestions = generator.generate(attrs["goals"], width)
+        attrs["more"] = len(suggestions) >= width  # fewer than asked for: the generator has no more to give
         if node == root.id and config.automation_first:
             suggestions = _automation_first(env, suggestions)
-        for suggestion in suggestions:
+        for suggestion in _untried(suggestions, tried.setdefault(node, set())):
             if time.monotonic() - started > config.time_limit:
                 return finish(StopReason.TIME_LIMIT)
             steps += 1
@@ -206,6 +222,27 @@ def search(
                 graph.nodes[child]["status"] = NodeStatus.REJECTED
                 rejected += 1
     return finish(StopReason.EXHAUSTED)
+
+
+def _untried(suggestions: list[Suggestion], done: set[str]) -> list[Suggestion]:
+    """The suggestions whose tactic is not in ``done`` (each once), added to ``done``."""
+    fresh = []
+    for suggestion in suggestions:
+        if suggestion.tactic not in done:
+            done.add(suggestion.tactic)
+            fresh.append(suggestion)
+    return fresh
+
+
+def _reopen(graph: nx.DiGraph, frontier: Frontier, max_depth: int) -> bool:
+    """Queue again, to be widened, every expanded node above ``max_depth`` whose generator gave all it was
+    asked for last time (so it may have more); whether there was one."""
+    reopened = False
+    for node, attrs in graph.nodes(data=True):
+        if attrs["status"] == NodeStatus.EXPANDED and attrs["depth"] < max_depth and attrs.get("more"):
+            frontier.push(node, attrs["score"], attrs["depth"])
+            reopened = True
+    return reopened
 
 
 def _automation_first(env: ProofEnv, suggestions: list[Suggestion]) -> list[Suggestion]:

@@ -18,7 +18,7 @@ from prover.strategies import STRATEGIES
 def add_search_arguments(parser: argparse.ArgumentParser, defaults: SearchConfig = SearchConfig(),
                          samples_help: str = "tactics requested per expansion") -> None:
     """The ``search`` group: ``--budget``, ``--samples`` (also ``-k``), ``--max-depth``, ``--time-limit``,
-    ``--automation-first``, ``--strategy``, ``--beam-width``, ``--max-tactic-chars``, ``--tactic-timeout``,
+    ``--automation-first``, ``--strategy``, ``--beam-width``, ``--widen``, ``--max-tactic-chars``, ``--tactic-timeout``,
     with ``defaults``' values."""
     srch = parser.add_argument_group("search")
     srch.add_argument("--budget", type=int, default=defaults.budget, help="node expansions (model queries) per theorem (default: %(default)s)")
@@ -33,6 +33,9 @@ def add_search_arguments(parser: argparse.ArgumentParser, defaults: SearchConfig
                       "(log-probability per tactic), breadth-first, or beam (--beam-width best per depth); see "
                       "docs/ablations.md (default: %(default)s)")
     srch.add_argument("--beam-width", type=int, default=defaults.beam_width, help="nodes kept per depth by --strategy beam (default: %(default)s)")
+    srch.add_argument("--widen", type=int, default=defaults.widen, metavar="ROUNDS",
+                      help="when nothing is left to expand before the budget is spent, ask every expanded node again for twice "
+                      "as many tactics and run the new ones, up to ROUNDS times (default: %(default)s)")
     add_step_arguments(srch, defaults)
 
 
@@ -61,7 +64,7 @@ def search_config_from_args(args: argparse.Namespace) -> SearchConfig:
     """The :class:`SearchConfig` of the parsed ``search`` group."""
     return SearchConfig(budget=args.budget, samples=args.samples, max_depth=args.max_depth, time_limit=args.time_limit,
                         max_tactic_chars=args.max_tactic_chars, automation_first=args.automation_first,
-                        strategy=args.strategy, beam_width=args.beam_width)
+                        strategy=args.strategy, beam_width=args.beam_width, widen=args.widen)
 
 
 def generator_config_from_args(args: argparse.Namespace) -> GeneratorConfig:

@@ -98,3 +98,20 @@ def test_automation_first_tries_the_backend_automation_at_the_root_only(coq_env)
     failed = search(unprovable, coq_env, generator, SearchConfig(budget=5, automation_first=True))
     assert not failed.proved and failed.steps == 3 and failed.expansions == 2
     assert [tactic for _, _, tactic in failed.graph.edges(data="tactic")] == ["intros A B"]
+
+
+def test_widening_asks_expanded_nodes_again_for_more_tactics_instead_of_ending_exhausted(coq_env):
+    # Two tactics per expansion never reach `lra` and `split`: the search ends with nothing to expand.
+    narrow = search(CONJ, coq_env, PortfolioGenerator(PORTFOLIO), SearchConfig(budget=30, samples=2),
+                    accept=lambda proof: coq_env.verify(CONJ, proof))
+    assert not narrow.proved and narrow.stop_reason is StopReason.EXHAUSTED
+    wide = search(CONJ, coq_env, PortfolioGenerator(PORTFOLIO), SearchConfig(budget=30, samples=2, widen=3),
+                  accept=lambda proof: coq_env.verify(CONJ, proof))
+    assert wide.verified and {"split", "lra"} <= set(wide.proof), wide.failure()
+    assert wide.expansions > narrow.expansions
+    widened = [attrs for _, attrs in wide.graph.nodes(data=True) if attrs.get("width", 0) > 2]
+    assert widened and all(attrs["status"] != NodeStatus.OPEN for attrs in widened)
+    # A tactic list with nothing more to give is not asked again: the widening ends at once.
+    spent = search(CONJ, coq_env, PortfolioGenerator(PORTFOLIO[:2]), SearchConfig(budget=30, samples=2, widen=5))
+    again = search(CONJ, coq_env, PortfolioGenerator(PORTFOLIO[:2]), SearchConfig(budget=30, samples=2))
+    assert spent.stop_reason is StopReason.EXHAUSTED and spent.expansions <= again.expansions + 2
