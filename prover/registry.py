@@ -33,6 +33,7 @@ GENERATED_BENCHMARKS: dict[str, str] = {
 #: Backends whose files ``prove fill`` can fill: name -> "module:Class" of a :class:`prover.fill.FileBackend`.
 FILE_BACKENDS: dict[str, str] = {
     "coq": "coq_env.holes:CoqFiles",
+    "isabelle": "isabelle_env.holes:IsabelleFiles",
 }
 #: Backends in whose files ``prove suggest`` and ``prove repl`` find a goal: name -> "module:Class" of a
 #: :class:`prover.proof_site.SiteBackend`.
@@ -40,7 +41,7 @@ SITE_BACKENDS: dict[str, str] = {
     "coq": "coq_env.sites:CoqSites",
 }
 #: A source file's extension -> its backend (``prove fill``, ``suggest``, ``repl``) when ``--backend`` is not given.
-FILE_EXTENSIONS: dict[str, str] = {".v": "coq", ".lean": "lean"}
+FILE_EXTENSIONS: dict[str, str] = {".v": "coq", ".lean": "lean", ".thy": "isabelle"}
 
 #: The backend used when none is named: the one that installs from Debian.
 DEFAULT_BACKEND = "coq"
