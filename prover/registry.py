@@ -39,6 +39,7 @@ FILE_BACKENDS: dict[str, str] = {
 #: :class:`prover.proof_site.SiteBackend`.
 SITE_BACKENDS: dict[str, str] = {
     "coq": "coq_env.sites:CoqSites",
+    "isabelle": "isabelle_env.sites:IsabelleSites",
 }
 #: A source file's extension -> its backend (``prove fill``, ``suggest``, ``repl``) when ``--backend`` is not given.
 FILE_EXTENSIONS: dict[str, str] = {".v": "coq", ".lean": "lean", ".thy": "isabelle"}
