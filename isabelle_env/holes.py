@@ -44,12 +44,12 @@ def find_holes(text: str, stem: str) -> list[IsabelleHole]:
     """The holes of the theory ``text`` in file order, named ``stem.…``; unsupported ones included."""
     theory = read_theory(text)
     holes = [_hole(text, stem, lemma) for lemma in theory.lemmas if lemma.escapes]
-    for offset, command in theory.stray:
+    for offset, escape, command in theory.stray:
         line = _line(text, offset)
         holes.append(IsabelleHole(
-            name=f"{stem}.{command}@{line}", lemma=command, line=line, kind=text[offset:offset + 5].strip(),
-            statement="", statement_start=offset, start=offset, end=offset + 5,
-            unsupported=f"a {text[offset:offset + 5].strip()} in the proof of `{command}`, not of a lemma"))
+            name=f"{stem}.{command}@{line}", lemma=command, line=line, kind=escape, statement="",
+            statement_start=offset, start=offset, end=offset + len(escape),
+            unsupported=f"{escape!r} in the proof of `{command}`, not of a lemma"))
     return sorted(holes, key=lambda hole: hole.start)
 
 

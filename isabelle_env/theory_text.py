@@ -181,8 +181,8 @@ class Theory:
     """A theory's lemmas, the escapes outside any lemma, and where its last ``end`` is."""
 
     lemmas: list[Lemma] = field(default_factory=list)
-    #: ``(offset, command)`` of each ``sorry``/``oops`` outside a lemma, with the theory command it is under
-    stray: list[tuple[int, str]] = field(default_factory=list)
+    #: ``(offset, escape, command)`` of each ``sorry``/``oops`` outside a lemma, with the theory command it is under
+    stray: list[tuple[int, str, str]] = field(default_factory=list)
     end: int = -1  #: the offset of the theory's closing ``end``; -1 when there is none
 
 
@@ -204,7 +204,7 @@ def read_theory(text: str) -> Theory:
             if depth == 0:
                 theory.end = token.start
         elif word in ESCAPES:
-            theory.stray.append((token.start, command or word))
+            theory.stray.append((token.start, word, command or word))
         elif word in THEORY_COMMANDS:
             command = word
         at += 1

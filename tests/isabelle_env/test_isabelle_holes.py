@@ -91,6 +91,7 @@ lemma in_context: "n = n" sorry
 end
 fun f :: "nat \\<Rightarrow> nat" where "f n = (if n = 0 then 0 else f (n - 1))"
 termination sorry
+instance proof oops
 lemma unfinished: "A" proof -
   have "A" sorry
 '''
@@ -99,8 +100,9 @@ lemma unfinished: "A" proof -
         ("lemma", 2, "sorry", "an unnamed lemma"), ("lemma", 3, "oops", "an unnamed lemma"),
         ("inv_inv", 4, "sorry", "stated in the locale group"),
         ("in_context", 6, "sorry", "inside a context, locale or other begin ... end block"),
-        ("termination", 9, "sorry", "a sorry in the proof of `termination`, not of a lemma"),
-        ("unfinished", 10, "sorry", "the end of its proof was not found"),
+        ("termination", 9, "sorry", "'sorry' in the proof of `termination`, not of a lemma"),
+        ("instance", 10, "oops", "'oops' in the proof of `instance`, not of a lemma"),
+        ("unfinished", 11, "sorry", "the end of its proof was not found"),
     ]
 
 
