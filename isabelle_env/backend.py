@@ -144,7 +144,7 @@ class IsabelleEnv(ProofEnv):
         why = thy.header_problem(problem.header) or thy.proof_problem(proof)
         if why:
             return Verdict(False, f"rejected before checking: {why}")
-        file = self._theory(problem, self._finished(proof), probe=None, prefix="Check")
+        file = self._theory(problem, thy.finished(proof), probe=None, prefix="Check")
         session = self._fresh() if self.fresh_session_check else self._live()
         try:
             result = session.check(file, self.check_timeout)
@@ -163,8 +163,8 @@ class IsabelleEnv(ProofEnv):
 
     def proof_script(self, problem: Problem, proof: list[str]) -> str:
         """The ``.thy`` file of ``proof``, under the problem's own theory name."""
-        name = problem.header.split()[1] if thy.header_problem(problem.header) is None else problem.name
-        return thy.build_theory(name, problem.header, problem.statement, self._finished(proof), probe=None).text
+        name = thy.header_name(problem.header) if thy.header_problem(problem.header) is None else problem.name
+        return thy.build_theory(name, problem.header, problem.statement, thy.finished(proof), probe=None).text
 
     def sledgehammer(self, state_id: int, timeout: float = SLEDGEHAMMER_TIMEOUT) -> list[str]:
         """Sledgehammer's proofs of the goals of ``state_id``, as steps (``by (metis ...)``), in the order found.
@@ -215,9 +215,3 @@ class IsabelleEnv(ProofEnv):
     def _theory(self, problem: Problem, steps: list[str], probe: str | None = thy.PROBE,
                 prefix: str = "Step") -> thy.TheoryFile:
         return thy.build_theory(f"{prefix}_{uuid.uuid4().hex}", problem.header, problem.statement, steps, probe)
-
-    @staticmethod
-    def _finished(proof: list[str]) -> list[str]:
-        """``proof``, with ``done`` after a last step that keeps the proof going (it closed every goal)."""
-        steps = [step.strip() for step in proof]
-        return steps if not steps or thy.is_terminal(steps[-1]) else [*steps, thy.PROBE]

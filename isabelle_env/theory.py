@@ -35,7 +35,8 @@ FORBIDDEN = frozenset({
     "function", "locale", "context", "instance", "instantiation", "typedef", "datatype", "theory",
 })
 
-_HEADER = re.compile(r"^\s*theory\s+(\S+)\s+imports\s+(.*?)\s*\bbegin\b", re.DOTALL)
+#: ``theory NAME imports ... begin``, after any comments (a file's own header often opens with one).
+_HEADER = re.compile(r"^(?:\s|\(\*.*?\*\))*theory\s+(\S+)\s+imports\s+(.*?)\s*\bbegin\b", re.DOTALL)
 _STATEMENT = re.compile(r"^\s*(theorem|lemma|corollary|proposition)\b")
 _NOISE = re.compile(r'"(?:[^"\\]|\\.)*"|\\<open>.*?\\<close>|\u2039.*?\u203a|\(\*.*?\*\)|`[^`]*`', re.DOTALL)
 _COMMENT = re.compile(r"\(\*.*?\*\)", re.DOTALL)
@@ -89,6 +90,21 @@ def commands(step: str) -> list[str]:
         if depth <= 0:
             found.append(match.group(0))
     return found
+
+
+def header_name(header: str) -> str:
+    """The theory's name in ``header`` (``ValueError`` when it is not a header)."""
+    found = _HEADER.match(header)
+    if found is None:
+        raise ValueError(header_problem(header))
+    return found.group(1)
+
+
+def finished(proof: list[str]) -> list[str]:
+    """``proof``'s steps, stripped, with the probe ``done`` after a last step that keeps the proof going
+    (it closed every goal, so ``done`` ends the proof)."""
+    steps = [step.strip() for step in proof]
+    return steps if not steps or is_terminal(steps[-1]) else [*steps, PROBE]
 
 
 def is_terminal(step: str) -> bool:

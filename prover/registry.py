@@ -34,15 +34,17 @@ GENERATED_BENCHMARKS: dict[str, str] = {
 FILE_BACKENDS: dict[str, str] = {
     "coq": "coq_env.holes:CoqFiles",
     "lean": "lean_env.holes:LeanFiles",
+    "isabelle": "isabelle_env.holes:IsabelleFiles",
 }
 #: Backends in whose files ``prove suggest`` and ``prove repl`` find a goal: name -> "module:Class" of a
 #: :class:`prover.proof_site.SiteBackend`.
 SITE_BACKENDS: dict[str, str] = {
     "coq": "coq_env.sites:CoqSites",
     "lean": "lean_env.sites:LeanSites",
+    "isabelle": "isabelle_env.sites:IsabelleSites",
 }
 #: A source file's extension -> its backend (``prove fill``, ``suggest``, ``repl``) when ``--backend`` is not given.
-FILE_EXTENSIONS: dict[str, str] = {".v": "coq", ".lean": "lean"}
+FILE_EXTENSIONS: dict[str, str] = {".v": "coq", ".lean": "lean", ".thy": "isabelle"}
 
 #: The backend used when none is named: the one that installs from Debian.
 DEFAULT_BACKEND = "coq"

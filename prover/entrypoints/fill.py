@@ -3,8 +3,10 @@
     prove fill Lib.v                        # writes Lib_filled.v beside it
     prove fill Lib.v --in-place             # rewrites Lib.v, the old one kept as Lib.v.bak
     prove fill Lib.v --out Done.v --budget 20 --model PATH
+    prove fill Demo.thy                     # an Isabelle theory: writes Demo_filled.thy
 
-Each hole (Coq: a lemma closed with ``Admitted``) is searched in order, in the context
+Each hole (Coq: a lemma closed with ``Admitted``; Isabelle: a lemma whose proof says
+``sorry`` or ends with ``oops``) is searched in order, in the context
 of the file before it, with the search options of a benchmark run; what is found
 replaces the hole and nothing else, and the whole output is checked as you will check it
 (see :mod:`prover.fill`). A table lists each hole: filled or not, the proof, the time.
@@ -51,11 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prove fill",
         description="Search a proof for every hole of a file (Coq: each lemma closed with Admitted, admit tactics "
-        "and all; Lean: each theorem whose proof holds sorry), each in the context of the file before it, write the "
-        "proofs found back, check the whole output with the proof assistant alone, and list what became of each hole.",
+        "and all; Lean: each theorem whose proof holds sorry; Isabelle: each lemma whose proof says sorry or ends with "
+        "oops), each in the context of the file before it, write the proofs found back, check the whole output with the "
+        "proof assistant alone, and list what became of each hole.",
     )
     parser.add_argument("file", help="the source file to fill (Coq: FILE.v; Lean: FILE.lean, in the Lean project of `prove setup lean` "
-                        "or $LLEMMA_PROVER_LEAN_REPL's; it must compile as it is)")
+                        "or $LLEMMA_PROVER_LEAN_REPL's; Isabelle: FILE.thy; it must check as it is)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--out", default=None, help="where to write the filled file (default: FILE_filled.v, FILE_filled.lean, ... beside FILE)")
     where.add_argument("--in-place", action="store_true", help="rewrite FILE itself, keeping the old one as FILE.bak")
