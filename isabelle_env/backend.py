@@ -15,12 +15,14 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from dataclasses import dataclass
 
 from isabelle_env.errors import IsabelleTimeoutError
 from isabelle_env.results import TheoryResult, goals_in
 from isabelle_env.server import ServerAddress, locate
 from isabelle_env.session import SessionConfig, TheorySession
 from isabelle_env.sledgehammer import SLEDGEHAMMER, try_this_proofs
+from isabelle_env import sketches
 from isabelle_env import theory as thy
 from prover.env import (Goal, Problem, ProblemSetupError, ProofEnv, ProverCrashError, Progress, Proved, State,
                         StepResult, TacticError, Timeout, UnknownStateError, Verdict)
@@ -49,6 +51,28 @@ def step_outcome(result: TheoryResult, layout: thy.Layout) -> TacticError | tupl
     if not result.ok:
         return TacticError("Isabelle did not finish checking the theory")
     return ()
+
+
+@dataclass(frozen=True)
+class _Gap:
+    """A state inside a gap of a ``proof ... qed`` sketch step: the steps before the block, the block,
+    which of its gaps, and the steps run in that gap so far (the block's other gaps stay ``sorry``)."""
+
+    base: tuple[str, ...]
+    block: str
+    index: int
+    steps: tuple[str, ...] = ()
+
+    def text(self, inside: list[str]) -> str:
+        """The block with this gap replaced by ``inside`` (one step a line, the first where the marker was)."""
+        count = len(sketches.gap_spans(self.block))
+        return sketches.replace_gaps(self.block, ["\n".join(inside) if i == self.index else "sorry" for i in range(count)])
+
+    def lines(self, file: thy.TheoryFile, inside: list[str]) -> tuple[int, int]:
+        """The first and last line of ``inside`` in ``file``, whose last step is the block."""
+        start = sketches.gap_spans(self.block)[self.index][0]
+        first = file.layout.steps[-1][0] + self.block.count("\n", 0, start)
+        return first, first + "\n".join(inside).count("\n")
 
 
 class IsabelleEnv(ProofEnv):
@@ -86,6 +110,7 @@ class IsabelleEnv(ProofEnv):
         self._checker: TheorySession | None = None
         self._problem: Problem | None = None
         self._states: dict[int, tuple[str, ...]] = {}
+        self._gaps: dict[int, _Gap] = {}  #: states inside a sketch block's gaps, numbered with ``_states``
         self._interrupted = threading.Event()
 
     @classmethod
@@ -100,7 +125,7 @@ class IsabelleEnv(ProofEnv):
         why = thy.header_problem(problem.header) or thy.statement_problem(problem.statement)
         if why:
             raise ProblemSetupError(f"{problem.name}: {why}")
-        self._problem, self._states = problem, {}
+        self._problem, self._states, self._gaps = problem, {}, {}
         file = self._theory(problem, [])
         try:
             result = self._live().check(file, max(self.open_timeout, self.timeout))
@@ -115,6 +140,8 @@ class IsabelleEnv(ProofEnv):
 
     def step(self, state_id: int, tactic: str) -> StepResult:
         """Re-check the proof of ``state_id`` with ``tactic`` after it; see the module docstring."""
+        if state_id in self._gaps:
+            return self._gap_step(self._gaps[state_id], tactic)
         if state_id not in self._states or self._problem is None:
             raise UnknownStateError(f"no Isabelle state {state_id} in the open problem")
         why = thy.step_problem(tactic)
@@ -129,10 +156,92 @@ class IsabelleEnv(ProofEnv):
         outcome = step_outcome(result, file.layout)
         if isinstance(outcome, TacticError):
             return outcome
-        new_id = len(self._states)
+        new_id = self._new_id()
         self._states[new_id] = tuple(steps)
         state = State(new_id, outcome)
         return Progress(state) if outcome else Proved(state)
+
+    # ------------------------------------------------------------------ sketches (Draft, Sketch, Prove)
+
+    @classmethod
+    def sketch_steps(cls, problem: Problem, sketch: str) -> tuple[list[str], str]:
+        """A sketch's steps (a ``proof ... qed`` block is one), or why it is refused; see :mod:`isabelle_env.sketches`."""
+        return sketches.sketch_steps(problem.statement, sketch)
+
+    @classmethod
+    def is_gap(cls, step: str) -> bool:
+        """Whether ``step`` is ``sorry`` or ``sledgehammer`` alone."""
+        return sketches.is_gap(step)
+
+    @classmethod
+    def fill_gaps(cls, step: str, proofs: list[list[str]]) -> str:
+        """``step`` with each gap marker replaced by its proof (``by ...`` inline, else one step a line)."""
+        return sketches.replace_gaps(step, [sketches.gap_proof_text(proof) for proof in proofs])
+
+    def sketch_step(self, state_id: int, step: str) -> tuple[StepResult, list[State]]:
+        """Run a ``proof ... qed`` block with gaps: checked with every gap ``sorry``, then each gap's goals
+        shown by the probe ``done`` in its place; one state per gap. Other steps are :meth:`step`\\ s."""
+        if thy.first_word(step) != thy.ISAR or not sketches.gap_spans(step) or state_id not in self._states:
+            return self.step(state_id, step), []
+        assert self._problem is not None
+        why = thy.step_problem(sketches.replace_gaps(step, "done"))
+        if why:
+            return TacticError(why), []
+        base = self._states[state_id]
+        try:
+            result = self._live().check(self._theory(self._problem, [*base, sketches.replace_gaps(step, "sorry")], probe=None),
+                                        self.timeout)
+            if result.errors or not result.ok:
+                return TacticError(result.errors[0].text if result.errors else "Isabelle did not finish the sketch"), []
+            gaps = []
+            for index in range(len(sketches.gap_spans(step))):
+                gap = _Gap(base, step, index)
+                outcome = self._gap_outcome(gap, [])
+                if isinstance(outcome, (TacticError, Timeout)) or not outcome:
+                    why = outcome.message if isinstance(outcome, TacticError) else "no goal is left there"
+                    return TacticError(f"gap {index + 1} of the block: {why}"), []
+                gaps.append(self._add_gap(gap, outcome))
+        except IsabelleTimeoutError as exc:
+            return Timeout(exc.seconds), []
+        new_id = self._new_id()
+        self._states[new_id] = (*base, step)
+        return Proved(State(new_id, ())), gaps
+
+    def gap_candidates(self, state_id: int, tactic: str) -> list[str]:
+        """``sledgehammer`` stands for each proof Sledgehammer finds for ``state_id``; any other tactic for itself."""
+        return self.sledgehammer(state_id) if tactic.strip() == SLEDGEHAMMER else [tactic]
+
+    def _gap_step(self, gap: _Gap, tactic: str) -> StepResult:
+        """Run ``tactic`` in ``gap``: the goals it leaves there, or none (the gap closed)."""
+        why = thy.step_problem(tactic)
+        if why:
+            return TacticError(why)
+        try:
+            outcome = self._gap_outcome(gap, [*gap.steps, tactic.strip()])
+        except IsabelleTimeoutError as exc:
+            return Timeout(exc.seconds)
+        if isinstance(outcome, TacticError):
+            return outcome
+        return Progress(self._add_gap(_Gap(gap.base, gap.block, gap.index, (*gap.steps, tactic.strip())), outcome))
+
+    def _gap_outcome(self, gap: _Gap, steps: list[str]) -> TacticError | tuple[Goal, ...]:
+        """Check the block with ``steps`` in ``gap`` (and the probe after them unless the last ends it)."""
+        assert self._problem is not None
+        probe = not steps or not thy.is_terminal(steps[-1])
+        inside = [*steps, thy.PROBE] if probe else steps
+        file = self._theory(self._problem, [*gap.base, gap.text(inside)], probe=None)
+        result = self._live().check(file, self.timeout)
+        last = gap.lines(file, inside)[1]
+        layout = thy.Layout(file.layout.statement, (), last if probe else 0, last)
+        return step_outcome(result, layout)
+
+    def _add_gap(self, gap: _Gap, goals: tuple[Goal, ...]) -> State:
+        new_id = self._new_id()
+        self._gaps[new_id] = gap
+        return State(new_id, goals)
+
+    def _new_id(self) -> int:
+        return len(self._states) + len(self._gaps)
 
     def verify(self, problem: Problem, proof: list[str]) -> Verdict:
         """Check the statement with ``proof``, no probe, as a theory of a fresh name in a fresh session.
@@ -171,14 +280,20 @@ class IsabelleEnv(ProofEnv):
 
         Empty when it found none or ran past ``timeout`` seconds.
         """
-        if state_id not in self._states or self._problem is None:
+        gap = self._gaps.get(state_id)
+        if (state_id not in self._states and gap is None) or self._problem is None:
             raise UnknownStateError(f"no Isabelle state {state_id} in the open problem")
-        file = self._theory(self._problem, [*self._states[state_id], SLEDGEHAMMER], probe="oops")
+        if gap is not None:
+            inside = [*gap.steps, SLEDGEHAMMER, "sorry"]
+            file = self._theory(self._problem, [*gap.base, gap.text(inside)], probe=None)
+            first = last = gap.lines(file, inside)[0] + len(gap.steps)
+        else:
+            file = self._theory(self._problem, [*self._states[state_id], SLEDGEHAMMER], probe="oops")
+            first, last = file.layout.steps[-1]
         try:
             result = self._live().check(file, timeout)
         except IsabelleTimeoutError:
             return []
-        first, last = file.layout.steps[-1]
         return try_this_proofs(result.on_lines(first, last))
 
     def interrupt(self) -> None:

@@ -1,7 +1,8 @@
 """The theory files the backend checks, and the rules for a proof step.
 
 A proof is an apply-style script: steps ``apply``/``using``/``unfolding``/``including``/``supply``
-keep the goals open; ``by``, ``done``, ``.`` and ``..`` end the proof. To see the goals a
+keep the goals open; ``by``, ``done``, ``.`` and ``..`` end the proof, and so does a structured
+``proof ... qed`` block, one step (Draft, Sketch, Prove's sketches are such blocks). To see the goals a
 step leaves, the file puts the *probe* ``done`` after it: with goals left, Isabelle fails the
 probe with "Failed to finish proof ... goal (N subgoals): ..." at the probe's line; with none,
 the probe ends the proof. Every file has a fresh theory name, so no check reuses another's
@@ -21,6 +22,8 @@ PROBE = "done"
 OPENING = ("apply", "using", "unfolding", "including", "supply")
 #: First words of a step that ends the proof.
 TERMINAL = ("by", "done", ".", "..")
+#: The first word of a structured (Isar) proof block, a step that ends the proof at its ``qed``.
+ISAR = "proof"
 
 #: Words a proof may not contain (outside strings, cartouches and comments): proofs that skip
 #: (``sorry``, ``oops`` abandons the theorem quietly), commands that leave the proof or add
@@ -108,7 +111,10 @@ def finished(proof: list[str]) -> list[str]:
 
 
 def is_terminal(step: str) -> bool:
-    """Whether ``step`` ends the proof: its last command is ``by``, ``done``, ``.`` or ``..``."""
+    """Whether ``step`` ends the proof: its last command is ``by``, ``done``, ``.`` or ``..``, or it is a
+    ``proof ... qed`` block."""
+    if first_word(step) == ISAR:
+        return True
     found = commands(step)
     return bool(found) and found[-1] in TERMINAL
 
@@ -117,10 +123,15 @@ def step_problem(step: str) -> str | None:
     """Why ``step`` cannot be a proof step, or None."""
     if not step.strip():
         return "the step is empty"
-    if first_word(step) not in OPENING + TERMINAL:
-        return f"a step starts with one of {', '.join(OPENING + TERMINAL)}, not {first_word(step)!r}"
-    bad = sorted(set(_WORD.findall(_NOISE.sub(" ", step))) & FORBIDDEN)
-    return f"the step uses {', '.join(bad)}" if bad else None
+    if first_word(step) not in OPENING + TERMINAL + (ISAR,):
+        return f"a step starts with one of {', '.join(OPENING + TERMINAL + (ISAR,))}, not {first_word(step)!r}"
+    words = _WORD.findall(_NOISE.sub(" ", step))
+    bad = sorted(set(words) & FORBIDDEN)
+    if bad:
+        return f"the step uses {', '.join(bad)}"
+    if first_word(step) == ISAR and (not words or words[-1] != "qed"):
+        return "a `proof` block must end with `qed`"
+    return None
 
 
 def proof_problem(steps: list[str]) -> str | None:
@@ -129,7 +140,8 @@ def proof_problem(steps: list[str]) -> str | None:
         return "the proof is empty"
     for number, step in enumerate(steps, 1):
         why = step_problem(step)
-        if why is None and number < len(steps) and any(command in TERMINAL for command in commands(step)):
+        if why is None and number < len(steps) and (first_word(step) == ISAR
+                                                     or any(command in TERMINAL for command in commands(step))):
             why = "it ends the proof before the last step"
         if why:
             return f"step {number} ({step.strip()[:80]!r}): {why}"

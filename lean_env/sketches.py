@@ -19,6 +19,8 @@ import re
 import textwrap
 from typing import Sequence
 
+from prover.dsp import after_statement
+
 #: ``sorry`` as a token: not part of a longer name (``sorryAx``, ``h.sorry``).
 _SORRY = re.compile(r"(?<![\w.'!?])sorry(?![\w'!?])")
 #: Comments and string literals, whose ``sorry`` is no gap: ``--`` to the end of the line, ``/- ... -/``, ``"..."``.
@@ -58,7 +60,7 @@ def sketch_steps(header: str, statement: str, sketch: str) -> tuple[list[str], s
         if not flat.startswith(prefix):
             first = body.splitlines()[0]
             return [], f"the sketch states another theorem or adds a command before its proof: {first[:200]!r}"
-        body = _after_statement(body, statement)
+        body = after_statement(body, statement)
     body, same_line = re.subn(r"^by\b[ \t]*(?=\S)", "", body.lstrip())
     body = re.sub(r"^by\b", "", body).lstrip("\n")
     steps: list[str] = []
@@ -75,17 +77,6 @@ def sketch_steps(header: str, statement: str, sketch: str) -> tuple[list[str], s
         return [], "the sketch has no proof steps"
     return steps, ""
 
-
-def _after_statement(body: str, statement: str) -> str:
-    """``body`` with the statement it starts with (whitespace aside) cut off."""
-    wanted = len("".join(statement.split()))
-    seen = 0
-    for index, char in enumerate(body):
-        if seen == wanted:
-            return body[index:]
-        if not char.isspace():
-            seen += 1
-    return ""
 
 
 def _dedent_first(body: str) -> str:

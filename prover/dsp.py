@@ -130,12 +130,17 @@ def close_gap(env: ProofEnv, problem: Problem, state: State, step: int, generato
     """
     started = time.monotonic()
     gap = GapResult(step, state.render())
-    for tactic in type(env).gap_tactics():
-        result = env.step(state.id, tactic)
-        if closes_gap(state, result):
-            gap.proof, gap.closed_by, gap.seconds = [tactic], "tactic", time.monotonic() - started
-            assert not isinstance(result, (TacticError, Timeout))
-            return gap, result.state, isinstance(result, Proved)
+    tried: set[str] = set()
+    for listed in type(env).gap_tactics():
+        for tactic in env.gap_candidates(state.id, listed):
+            if tactic in tried:
+                continue
+            tried.add(tactic)
+            result = env.step(state.id, tactic)
+            if closes_gap(state, result):
+                gap.proof, gap.closed_by, gap.seconds = [tactic], "tactic", time.monotonic() - started
+                assert not isinstance(result, (TacticError, Timeout))
+                return gap, result.state, isinstance(result, Proved)
     if generator is not None and config.budget > 0:
         view = _GapEnv(env, state)
         found = search(problem, view, generator, dataclasses.replace(config, automation_first=False),  # type: ignore[arg-type]
@@ -198,6 +203,17 @@ def _replay(problem: Problem, env: ProofEnv, steps: list[str], generator: Tactic
     verdict = env.verify(problem, attempt.proof)
     attempt.status = SketchStatus.VERIFIED if verdict.ok else SketchStatus.REJECTED
     attempt.detail = verdict.reason
+
+
+def after_statement(sketch: str, statement: str) -> str:
+    """``sketch`` after the characters that spell ``statement`` at its start, whitespace aside ("" if too short)."""
+    wanted, seen = len("".join(statement.split())), 0
+    for index, char in enumerate(sketch):
+        if seen == wanted:
+            return sketch[index:]
+        if not char.isspace():
+            seen += 1
+    return ""
 
 
 def _first_line(text: str) -> str:

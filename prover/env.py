@@ -297,6 +297,11 @@ class ProofEnv(abc.ABC):
         """
         return self.step(state_id, step), []
 
+    def gap_candidates(self, state_id: int, tactic: str) -> list[str]:
+        """The steps a gap tactic stands for on ``state_id``: ``[tactic]`` by default; Isabelle's
+        ``sledgehammer`` line stands for each proof Sledgehammer finds there."""
+        return [tactic]
+
     @classmethod
     def fill_gaps(cls, step: str, proofs: list[list[str]]) -> str:
         """``step`` with its gap markers replaced by ``proofs`` (the gaps :meth:`sketch_step` reported, in order)."""
