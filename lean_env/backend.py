@@ -42,7 +42,7 @@ class _Node:
     generation: int
     sorry_index: int | None = None
     in_gap: bool = False
-    has_sorry: bool = False  #: the tactic holds ``sorry`` gaps (a sketch step)
+    sorries: int = 0  #: the ``sorry`` gaps the tactic holds (a sketch step)
 
 
 class LeanEnv(ProofEnv):
@@ -111,21 +111,11 @@ class LeanEnv(ProofEnv):
 
     def step(self, state_id: int, tactic: str) -> StepResult:
         """Run ``tactic`` on state ``state_id``; errors, sorries and dead ends are ``TacticError``."""
-        node = self._nodes.get(state_id)
-        if node is None or self._problem is None:
-            raise UnknownStateError(f"no Lean state {state_id} in the open problem")
-        # Re-acquire: a check of another header may have evicted this worker from the pool.
-        self._worker = self._pool.worker(self._problem.header)
-        result, _ = self._run(state_id, node, tactic, sketch=False)
-        return result
+        return self._run(state_id, tactic, sorries=0)[0]
 
     def sketch_step(self, state_id: int, step: str) -> tuple[StepResult, list[State]]:
         """Run ``step``; each ``sorry`` in it (outside comments and strings) is a gap, returned as its proof state."""
-        node = self._nodes.get(state_id)
-        if node is None or self._problem is None:
-            raise UnknownStateError(f"no Lean state {state_id} in the open problem")
-        self._worker = self._pool.worker(self._problem.header)
-        return self._run(state_id, node, step, sketch=bool(sorry_spans(step)))
+        return self._run(state_id, step, sorries=len(sorry_spans(step)))
 
     @classmethod
     def fill_gaps(cls, step: str, proofs: list[list[str]]) -> str:
@@ -137,9 +127,13 @@ class LeanEnv(ProofEnv):
         """The sketch's top-level tactics, or why it is refused (see :mod:`lean_env.sketches`)."""
         return sketch_steps(problem.header, problem.statement, sketch)
 
-    def _run(self, state_id: int, node: _Node, tactic: str, sketch: bool) -> tuple[StepResult, list[State]]:
-        """Send ``tactic`` on state ``state_id``; with ``sketch``, each ``sorry`` in it becomes a gap state."""
-        assert self._worker is not None
+    def _run(self, state_id: int, tactic: str, sorries: int) -> tuple[StepResult, list[State]]:
+        """Send ``tactic`` on state ``state_id``; each of its ``sorries`` sorry gaps (a sketch step) becomes a gap state."""
+        node = self._nodes.get(state_id)
+        if node is None or self._problem is None:
+            raise UnknownStateError(f"no Lean state {state_id} in the open problem")
+        # Re-acquire: a check of another header may have evicted this worker from the pool.
+        self._worker = self._pool.worker(self._problem.header)
         proof_state = self._current(state_id)
         try:
             reply = self._worker.send(ProofStep(tactic, proof_state))
@@ -149,21 +143,21 @@ class LeanEnv(ProofEnv):
             return TacticError(exc.detail), []
         except ReplCrashError as exc:
             return TacticError(f"the Lean REPL died on this tactic: {exc}"), []
-        failure = step_failure(reply, in_gap=node.in_gap, sorries=len(sorry_spans(tactic)) if sketch else 0)
+        failure = step_failure(reply, in_gap=node.in_gap, sorries=sorries)
         if failure:
             return TacticError(failure), []
         generation = self._worker.generation
         new_id = len(self._nodes)
         self._nodes[new_id] = _Node(state_id, tactic, reply.proof_state, generation, in_gap=node.in_gap,
-                                    has_sorry=sketch)
+                                    sorries=sorries)
         state = State(new_id, parse_goals(reply.goals))
         gaps = []
-        for index, sorry in enumerate(reply.sorries if sketch else ()):
+        for index, sorry in enumerate(reply.sorries):
             gap_id = len(self._nodes)
             self._nodes[gap_id] = _Node(state_id, tactic, sorry.proof_state, generation, sorry_index=index,
-                                        in_gap=True, has_sorry=True)
+                                        in_gap=True, sorries=sorries)
             gaps.append(State(gap_id, parse_goals((sorry.goal,))))
-        if not reply.goals and not reply.completed and not sketch:  # a gap closed: the rest of the proof is elsewhere
+        if not reply.goals and not reply.completed and not sorries:  # a gap closed: the rest of the proof is elsewhere
             return Progress(state), gaps
         return (Proved(state) if not reply.goals else Progress(state)), gaps
 
@@ -228,8 +222,7 @@ class LeanEnv(ProofEnv):
                 else:
                     parent = self._nodes[node.parent]
                     reply = self._worker.send(ProofStep(node.tactic, parent.proof_state))
-                    sorries = len(sorry_spans(node.tactic)) if node.has_sorry else 0
-                    failure = step_failure(reply, in_gap=parent.in_gap, sorries=sorries)
+                    failure = step_failure(reply, in_gap=parent.in_gap, sorries=node.sorries)
                     if failure:
                         raise ProverCrashError(
                             f"replaying {node.tactic!r} after a REPL restart failed: {failure}")

@@ -27,11 +27,9 @@ from lean_env.errors import LeanError, ReplCrashError, ReplTimeoutError
 from lean_env.install import locate
 from lean_env.pool import ReplConfig, ReplWorker
 from lean_env.protocol import Command
-from lean_env.sketches import sorry_spans
+from lean_env.sketches import SKIPPED, sorry_spans
 from prover.fill import FileBackend, FileCheck, Hole
 
-#: Comments (``--``, ``/- -/``, docstrings ``/-- -/``) and strings: masked before the text is scanned.
-_MASKED = re.compile(r'--[^\n]*|/-.*?-/|"(?:[^"\\]|\\.)*"', re.S)
 _MODIFIERS = r"(?:@\[[^\]\n]*\][ \t\n]*)*(?:(?:private|protected|noncomputable|nonrec|unsafe|partial)\s+)*"
 #: A theorem-like declaration at the start of a line: indentation, modifiers, keyword, name.
 _DECLARATION = re.compile(rf"^([ \t]*){_MODIFIERS}(theorem|lemma|example)\b\s*([^\s(:{{\[⦃]*)", re.M)
@@ -54,7 +52,7 @@ class LeanHole(Hole):
 
 def masked(text: str, strings: bool = True) -> str:
     """``text`` with comments (and ``strings``, unless told not to) blanked out, newlines kept, so offsets stay the same."""
-    return _MASKED.sub(lambda match: match.group(0) if not strings and match.group(0).startswith('"')
+    return SKIPPED.sub(lambda match: match.group(0) if not strings and match.group(0).startswith('"')
                        else re.sub(r"[^\n]", " ", match.group(0)), text)
 
 

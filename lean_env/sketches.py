@@ -23,8 +23,8 @@ from prover.dsp import after_statement
 
 #: ``sorry`` as a token: not part of a longer name (``sorryAx``, ``h.sorry``).
 _SORRY = re.compile(r"(?<![\w.'!?])sorry(?![\w'!?])")
-#: Comments and string literals, whose ``sorry`` is no gap: ``--`` to the end of the line, ``/- ... -/``, ``"..."``.
-_SKIPPED = re.compile(r'--[^\n]*|/-.*?-/|"(?:[^"\\]|\\.)*"', re.S)
+#: Comments (docstrings too) and string literals, whose ``sorry`` is no gap: ``--`` to the end of the line, ``/- ... -/``, ``"..."``.
+SKIPPED = re.compile(r'--[^\n]*|/-.*?-/|"(?:[^"\\]|\\.)*"', re.S)
 #: The start of a Lean command: a sketch line starting with one does not belong to a proof.
 _COMMAND = re.compile(
     r"(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable)\s+)*"
@@ -36,7 +36,7 @@ _TACTIC_BEFORE = re.compile(r"(?:\bby|·|<;>|;|\bcase\b[^\n]*=>|\bnext\b[^\n]*=>
 
 def sorry_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` has ``sorry`` tokens outside comments and strings, in order."""
-    skipped = [match.span() for match in _SKIPPED.finditer(text)]
+    skipped = [match.span() for match in SKIPPED.finditer(text)]
     return [match.span() for match in _SORRY.finditer(text)
             if not any(start <= match.start() < end for start, end in skipped)]
 
