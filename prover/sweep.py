@@ -1,7 +1,9 @@
 """Sweeps: one benchmark run per cell of a grid of options, each cell in a folder keyed by its configuration.
 
-A sweep file (TOML) has a ``[base]`` table of ``prove`` options and a ``[grid]`` table whose values
-are lists; each combination of grid values over the base is a *cell*, one :class:`RunConfig`.
+A sweep file (TOML) has a ``[base]`` table of ``prove`` options, a ``[grid]`` table whose values
+are lists, and optionally ``[[variant]]`` tables, each a named set of options that go together
+(``generator = "knn"`` with its ``steps``); each variant (or the base alone, without any) with each
+combination of grid values is a *cell*, one :class:`RunConfig`.
 A cell's results go to ``DIR/<key>/results.jsonl``, ``key`` a hash of :func:`cell_identity`:
 the run's :func:`~prover.run_config.fingerprint`, the project's version and the prover's version.
 Options that do not change what a run finds (the problems, ``workers``) are not in the key, so
@@ -42,6 +44,7 @@ class SweepSpec:
 
     base: dict[str, Any]
     grid: dict[str, list[Any]]
+    variants: tuple[dict[str, Any], ...] = ()  #: option sets over the base, each with an optional ``label``
 
     @classmethod
     def load(cls, path: str | Path) -> "SweepSpec":
@@ -50,24 +53,51 @@ class SweepSpec:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as error:
             raise ValueError(f"cannot read the sweep file {path}: {error}") from None
-        unknown = set(data) - {"base", "grid"}
+        unknown = set(data) - {"base", "grid", "variant"}
         if unknown:
-            raise ValueError(f"{path}: unknown tables {', '.join(sorted(unknown))}; a sweep file has [base] and [grid]")
-        spec = cls(dict(data.get("base", {})), dict(data.get("grid", {})))
+            raise ValueError(f"{path}: unknown tables {', '.join(sorted(unknown))}; a sweep file has [base], [grid] "
+                             "and [[variant]]")
+        variants = data.get("variant", [])
+        if not isinstance(variants, list) or not all(isinstance(variant, dict) for variant in variants):
+            raise ValueError(f"{path}: variants are [[variant]] tables")
+        spec = cls(dict(data.get("base", {})), dict(data.get("grid", {})), tuple(dict(v) for v in variants))
         for key, values in spec.grid.items():
             if not isinstance(values, list) or not values:
                 raise ValueError(f"{path}: grid.{key} must be a non-empty list of values, not {values!r}")
-        for key in [*spec.base, *spec.grid]:
+        variant_keys = [key for variant in spec.variants for key in variant if key != "label"]
+        for key in [*spec.base, *spec.grid, *variant_keys]:
             if key.replace("-", "_") in RESERVED:
                 raise ValueError(f"{path}: {key} cannot be set in a sweep file (each cell's results go to DIR/<key>/)")
         shared = set(spec.base) & set(spec.grid)
         if shared:
             raise ValueError(f"{path}: {', '.join(sorted(shared))} in both [base] and [grid]")
+        shared = set(variant_keys) & set(spec.grid)
+        if shared:
+            raise ValueError(f"{path}: {', '.join(sorted(shared))} in both a [[variant]] and [grid]")
+        labels = [_variant_label(variant) for variant in spec.variants]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"{path}: two variants are labelled alike ({', '.join(labels)}); give each its own label")
         return spec
 
-    def settings(self) -> list[dict[str, Any]]:
-        """Each cell's grid values, in grid order (the last key varies fastest)."""
-        return [dict(zip(self.grid, values)) for values in itertools.product(*self.grid.values())]
+    def settings(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Each cell's ``(options, settings)``, variant by variant, in grid order (the last key varies fastest).
+
+        ``options`` are the cell's ``prove`` options: the base, overridden by the variant's, and the
+        grid values. ``settings`` name the cell: a labelled variant's ``label``, or an unlabelled
+        one's options, then the grid values.
+        """
+        combinations = [dict(zip(self.grid, values)) for values in itertools.product(*self.grid.values())]
+        cells = []
+        for variant in self.variants or ({},):
+            options = {key: value for key, value in variant.items() if key != "label"}
+            named = {"label": variant["label"]} if "label" in variant else options
+            cells += [({**self.base, **options, **values}, {**named, **values}) for values in combinations]
+        return cells
+
+
+def _variant_label(variant: dict[str, Any]) -> str:
+    """A variant's ``label``, or its options spelled out."""
+    return str(variant.get("label") or ", ".join(f"{key}={_spelled(value)}" for key, value in variant.items()))
 
 
 @dataclass(frozen=True)
@@ -82,8 +112,10 @@ class Cell:
 
     @property
     def label(self) -> str:
-        """``budget=4, strategy=beam``: the cell's grid values."""
-        return ", ".join(f"{name}={_spelled(value)}" for name, value in self.settings.items()) or "base"
+        """``knn, budget=4``: the cell's variant label (when it has one), then its other settings."""
+        named = [str(self.settings["label"])] if "label" in self.settings else []
+        values = [f"{name}={_spelled(value)}" for name, value in self.settings.items() if name != "label"]
+        return ", ".join(named + values) or "base"
 
 
 def _spelled(value: Any) -> str:
@@ -110,17 +142,25 @@ def plan(spec: SweepSpec, out_dir: str | Path, configure: Callable[[dict[str, An
 
     All cells are configured, and their problems selected, before any runs, so a bad value or
     problem name stops the sweep before it starts. Cells with equal keys (a grid value equal to
-    the default, twice) are run once.
+    the default, twice) are run once. Cells that differ only in their problems (a grid over
+    ``split``) would share one folder, so they are refused: ``split = "all"`` runs both splits in
+    one cell, and the reports take a split apart.
     """
     cells: dict[str, Cell] = {}
-    for settings in spec.settings():
-        config = configure({**spec.base, **settings})
-        selected = len(select_entries(config))
+    selections: dict[str, list[str]] = {}
+    for options, settings in spec.settings():
+        config = configure(options)
+        names = [entry.problem.name for entry in select_entries(config)]
+        selected = len(names)
         identity = cell_identity(config)
         key = cell_key(identity)
         folder = Path(out_dir) / key
         graphs = str(Path(config.graphs_dir) / key) if config.graphs_dir else None
         config = replace(config, out=str(folder / "results.jsonl"), graphs_dir=graphs)
+        if selections.setdefault(key, names) != names:
+            raise ValueError(f"cells {cells[key].label!r} and {Cell(settings, config, identity, key).label!r} differ only "
+                             "in their problems, so they would share one results folder; select the union in one cell "
+                             "(split = \"all\") or run one sweep per selection")
         cells.setdefault(key, Cell(settings, config, identity, key, selected))
     return list(cells.values())
 

@@ -32,3 +32,21 @@ def test_rows_count_the_last_record_of_each_problem_and_compare_with_the_baselin
     assert row("base", base, {"a"})[9] == "yes, +0"
     named = load(_write(tmp_path / "n.jsonl", [_record("Lib.b_lemma", True, proof=["apply b_lemma"])]))
     assert row("n", named, None)[8] == "1"  # a proof that names the lemma it proves is counted
+
+
+def test_a_sweep_folder_is_one_run_per_cell_and_split_keeps_one_split(tmp_path, capsys) -> None:
+    from benchmarks.tactic_sources import main
+    from prover.sweep import write_index
+
+    sweep = tmp_path / "sweep"
+    for key, verified in [("k1", [True, False]), ("k2", [True, True])]:
+        (sweep / key).mkdir(parents=True)
+        _write(sweep / key / "results.jsonl", [_record("t", verified[0]), {**_record("v", verified[1]), "split": "valid"}])
+    write_index(sweep, [{"key": "k1", "label": "portfolio", "results": "k1/results.jsonl"},
+                        {"key": "k2", "label": "best", "results": "k2/results.jsonl"}])
+    assert main([str(sweep), "--split", "valid", "--baseline", "portfolio"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    portfolio, best = (next(line for line in lines if line.startswith(f"| {label} |")) for label in ("portfolio", "best"))
+    assert "| 1 | 0 (0.0%) |" in portfolio and "| 1 | 1 (100.0%) |" in best and best.endswith("| yes, +1 |")
+    assert main([str(sweep), "--baseline", "portfolio"]) == 0
+    assert "| 2 | 1 (50.0%) |" in next(l for l in capsys.readouterr().out.splitlines() if l.startswith("| portfolio |"))

@@ -47,13 +47,51 @@ def test_cells_are_configured_as_prove_configures_them(tmp_path) -> None:
 def test_a_sweep_file_is_checked_and_expanded(tmp_path) -> None:
     path = write_sweep(tmp_path, 'budget = [1, 4]\nstrategy = ["best-first", "beam"]')
     spec = SweepSpec.load(path)
-    assert spec.settings() == [{"budget": 1, "strategy": "best-first"}, {"budget": 1, "strategy": "beam"},
-                               {"budget": 4, "strategy": "best-first"}, {"budget": 4, "strategy": "beam"}]
+    assert [settings for _, settings in spec.settings()] == [
+        {"budget": 1, "strategy": "best-first"}, {"budget": 1, "strategy": "beam"},
+        {"budget": 4, "strategy": "best-first"}, {"budget": 4, "strategy": "beam"}]
+    assert all(options["generator"] == "replay" and options["budget"] == settings["budget"]
+               for options, settings in spec.settings())
     for bad, message in [("budget = 4", "non-empty list"), ("out = ['x']", "cannot be set"),
                          ("workers = [1, 2]", "both"), ("budget = []", "non-empty list")]:
         path.write_text(path.read_text().split("[grid]")[0] + f"[grid]\n{bad}\n")
         with pytest.raises(ValueError, match=message):
             SweepSpec.load(path)
+
+
+def test_variants_are_option_sets_over_the_base_each_with_every_grid_value(tmp_path) -> None:
+    path = write_sweep(tmp_path, "budget = [1, 4]")
+    variants = ('\n[[variant]]\nlabel = "goals"\ngenerator = "goals"\n'
+                '\n[[variant]]\ngenerator = "portfolio"\nautomation_first = true\nwiden = 2\n')
+    path.write_text(path.read_text() + variants)
+    cells = SweepSpec.load(path).settings()
+    assert [settings for _, settings in cells] == [
+        {"label": "goals", "budget": 1}, {"label": "goals", "budget": 4},
+        {"generator": "portfolio", "automation_first": True, "widen": 2, "budget": 1},
+        {"generator": "portfolio", "automation_first": True, "widen": 2, "budget": 4}]
+    options = cells[2][0]
+    assert (options["generator"], options["automation_first"], options["widen"], options["budget"]) == ("portfolio", True, 2, 1)
+    assert "label" not in cells[0][0] and cells[0][0]["generator"] == "goals" and cells[0][0]["workers"] == 1
+    planned = plan(SweepSpec.load(path), tmp_path / "out", configure)
+    assert [cell.label for cell in planned] == ["goals, budget=1", "goals, budget=4",
+                                                "generator=portfolio, automation_first=True, widen=2, budget=1",
+                                                "generator=portfolio, automation_first=True, widen=2, budget=4"]
+    assert planned[2].config.search.widen == 2 and planned[2].config.search.automation_first
+    assert planned[0].config.generator.name == "goals" and not planned[0].config.search.automation_first
+    base = path.read_text().split("\n[[variant]]")[0]
+    for bad, message in [('[[variant]]\nbudget = 3\n', "both a \\[\\[variant\\]\\] and \\[grid\\]"),
+                         ('[[variant]]\nout = "x"\n', "cannot be set"),
+                         ('[[variant]]\nlabel = "a"\n\n[[variant]]\nlabel = "a"\n', "labelled alike")]:
+        path.write_text(f"{base}\n{bad}")
+        with pytest.raises(ValueError, match=message):
+            SweepSpec.load(path)
+
+
+def test_cells_that_differ_only_in_their_problems_are_refused(tmp_path) -> None:
+    with pytest.raises(ValueError, match="differ only in their problems"):
+        plan(SweepSpec({}, {"split": ["test", "valid"]}), tmp_path / "out", configure)
+    cells = plan(SweepSpec({"split": "all"}, {"workers": [1, 2]}), tmp_path / "out", configure)  # same problems: run once
+    assert len(cells) == 1 and cells[0].problems == 488
 
 
 def test_the_key_follows_what_decides_results_only(tmp_path) -> None:
