@@ -104,9 +104,12 @@ def _generator_fingerprint(generator: GeneratorConfig) -> dict[str, Any]:
     """What of the tactic source decides which tactics come: not batching, devices or kernels.
 
     A model counts with its engine, sampling, prompt, dtype and seed; ``--max-wait-ms``,
-    ``--device``, ``--compile`` and the like only change how fast the same samples come.
+    ``--device``, ``--compile`` and the like only change how fast the same samples come. The
+    ``--tactics`` and ``--steps`` files count by their resolved paths, so ``data/steps.jsonl``,
+    ``./data/steps.jsonl`` and a link to it are one configuration.
     """
-    data: dict[str, Any] = {"name": generator.name, "tactics": generator.tactics, "steps": generator.steps, "model": None}
+    data: dict[str, Any] = {"name": generator.name, "tactics": _resolved(generator.tactics),
+                            "steps": _resolved(generator.steps), "model": None}
     if generator.model is not None:
         model, options = generator.model, generator.model.engine_options
         data["model"] = {
@@ -114,6 +117,11 @@ def _generator_fingerprint(generator: GeneratorConfig) -> dict[str, Any]:
             "dtype": getattr(options, "dtype", None), "seed": getattr(options, "seed", None),
         }  # fmt: skip
     return data
+
+
+def _resolved(path: str | None) -> str | None:
+    """``path`` made absolute, links followed (None stays None)."""
+    return None if path is None else str(Path(path).resolve())
 
 
 def generator_label(config: RunConfig) -> str:
@@ -158,7 +166,13 @@ def _with_new_defaults(recorded: dict[str, Any]) -> dict[str, Any]:
 
     A new option's default is the behaviour from before it existed, so a file written then was
     run with the default; a run that sets another value (``--strategy beam``) differs from it.
+    Files recorded their ``--tactics`` and ``--steps`` paths as given before they were resolved;
+    such a path is resolved here (from the working folder, as the run that wrote it did).
     """
+    generator = recorded.get("generator")
+    if isinstance(generator, dict):
+        paths = {key: _resolved(generator[key]) for key in ("tactics", "steps") if isinstance(generator.get(key), str)}
+        recorded = {**recorded, "generator": {**generator, **paths}}
     search = recorded.get("search")
     if not isinstance(search, dict):
         return recorded

@@ -113,3 +113,27 @@ def test_strategies_differ_in_expansions_where_they_should(coq_env) -> None:
     # width 2 keeps G as well: the same expansions as breadth-first here.
     wide = run("beam", 2)
     assert wide.verified and wide.proof == proof and wide.expansions == 5
+
+
+def test_tactic_and_step_files_count_by_their_resolved_paths(tmp_path, monkeypatch) -> None:
+    from prover.generators.factory import GeneratorConfig
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "steps.jsonl").write_text("")
+    (tmp_path / "link.jsonl").symlink_to(tmp_path / "data" / "steps.jsonl")
+
+    def knn(steps: str) -> RunConfig:
+        return RunConfig(generator=GeneratorConfig(name="knn", steps=steps))
+
+    assert fingerprint(knn("data/steps.jsonl")) == fingerprint(knn("./data/../data/steps.jsonl")) == fingerprint(knn("link.jsonl"))
+    assert fingerprint(knn("data/steps.jsonl"))["generator"]["steps"] == str(tmp_path / "data" / "steps.jsonl")
+    old = fingerprint(knn("data/steps.jsonl"))
+    old["generator"]["steps"] = "link.jsonl"  # what a file written before paths were resolved records
+    out = tmp_path / "old.jsonl"
+    out.write_text(json.dumps(ResultRecord(name="p", split="test", config=old).to_json()) + "\n")
+    with ResultStore(out) as store:
+        check_results_config(store, knn(str(tmp_path / "data" / "steps.jsonl")))  # the same file: resumes
+        (tmp_path / "other.jsonl").write_text("")
+        with pytest.raises(ConfigMismatchError, match="generator.steps"):
+            check_results_config(store, knn("other.jsonl"))
