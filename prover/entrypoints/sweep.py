@@ -10,6 +10,11 @@
     budget = [4, 16]
     strategy = ["best-first", "breadth-first"]
 
+    [[variant]]                 # optional: options that go together, each variant with every grid value
+    label = "knn"
+    generator = "knn"
+    steps = "data/steps.jsonl"
+
 Each cell's options go through the ``prove`` parser and :func:`config_from_args`, so they are
 checked and mean exactly what they mean to ``prove``; see :mod:`prover.sweep` for the folders.
 """
@@ -33,7 +38,8 @@ def build_sweep_parser() -> argparse.ArgumentParser:
     """The ``prove sweep`` argument parser."""
     parser = argparse.ArgumentParser(prog="prove sweep", description="One benchmark run per cell of a grid of prove "
                                      "options; finished cells and problems are reused. See docs/ablations.md.")
-    parser.add_argument("config", help="the sweep file (TOML): a [base] table of prove options, a [grid] table of lists")
+    parser.add_argument("config", help="the sweep file (TOML): a [base] table of prove options, a [grid] table of lists, optional "
+                        "[[variant]] tables of options that go together")
     parser.add_argument("--out", default="sweep", help="the sweep's folder: DIR/<key>/results.jsonl per cell, DIR/sweep.json (default: %(default)s)")
     parser.add_argument("--dry-run", action="store_true", help="list the cells and their folders, run nothing")
     parser.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
