@@ -133,9 +133,11 @@ class CoqEnv(ProofEnv):
         try:
             parse_statement(problem.statement)
             root_state = self._load_problem(problem)
-        except (SentenceError, SentenceTimeout, ProblemSetupError) as error:
-            raise ProblemSetupError(f"{problem.name}: {error or 'timed out'}") from error
-        state = self._read_state(self._new_id())
+            state = self._read_state(self._new_id())
+        except SentenceTimeout as error:
+            raise ProblemSetupError(f"{problem.name}: loading the problem timed out") from error
+        except (SentenceError, ProblemSetupError) as error:
+            raise ProblemSetupError(f"{problem.name}: {error}") from error
         self._nodes[state.id] = _Node(None, (), state, 0)
         self._path.append((state.id, root_state))
         return state
@@ -159,13 +161,18 @@ class CoqEnv(ProofEnv):
                     elif self.session.state != start:
                         self.session.back_to(start, self.timeout)
                     return TacticError(reply.error)
+            return self._result_after(state_id, sentences, start)
         except SentenceTimeout:
+            # The tactic, or printing the goals it left (a huge term), ran past the timeout.
             self._recover()
             return Timeout(self.timeout)
         except ProverCrashError as error:
             # The tactic killed coqtop (e.g. out of memory): restart, and the search goes on.
             self._recover()
             return TacticError(f"coqtop crashed on this tactic: {error}")
+
+    def _result_after(self, state_id: int, sentences: list[str], start: int) -> StepResult:
+        """The state reached by ``sentences`` from ``state_id`` (coqtop state ``start``), or why it is refused."""
         coq_state = self.session.state
         shown = self.session.run("Show.", self.timeout)
         display = parse_display(shown.output)
@@ -178,7 +185,7 @@ class CoqEnv(ProofEnv):
             return TacticError(f"the tactic left {display.status.replace('_', ' ')} goals")
         new_id = self._new_id()
         state = self._state_from(new_id, display)
-        self._nodes[new_id] = _Node(state_id, tuple(sentences), state, node.depth + 1)
+        self._nodes[new_id] = _Node(state_id, tuple(sentences), state, self._nodes[state_id].depth + 1)
         self._path = self._path[: self._path_index(state_id) + 1] + [(new_id, coq_state)]
         return Proved(state) if display.status == "proved" else Progress(state)
 

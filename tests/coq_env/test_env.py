@@ -54,6 +54,29 @@ def test_timeout_restarts_coq_and_states_survive(coq_env):
     assert isinstance(split, Progress) and len(split.state.goals) == 2
 
 
+# A number notation whose printer runs 10^8 steps: posing a `slow` value is instant, showing it is not.
+SLOW_TO_SHOW = """Require Import Coq.PArith.PArith.
+Inductive slow := Slow (b : bool).
+Declare Scope slow_scope.
+Definition slow_of_uint (u : Number.uint) : option slow := None.
+Definition slow_to_uint (s : slow) : option Number.uint :=
+  match s with Slow b => if Pos.iter negb b 100000000%positive then None else None end.
+Number Notation slow slow_of_uint slow_to_uint : slow_scope.
+Open Scope slow_scope.
+"""
+
+
+def test_goals_too_slow_to_show_are_a_timeout_and_the_search_goes_on(coq_env):
+    # coqtop prints the first goal after the tactic, at once; only the second goal's hypotheses hold
+    # the slow value, so the `Show 2.` that reads them is what runs past the timeout. That must come
+    # back as a Timeout, not escape as an exception that ends the problem.
+    problem = coq_problem("slow_show", "Theorem slow_show : True /\\ True.", header=SLOW_TO_SHOW)
+    root = coq_env.open(problem)
+    assert isinstance(coq_env.step(root.id, "split; [ | pose (s := Slow true) ]"), Timeout)
+    assert coq_env.restarts == 1
+    assert isinstance(coq_env.step(root.id, "split; exact I"), Proved)
+
+
 def test_escapes_are_tactic_errors(coq_env):
     root = coq_env.open(CONJ)
     for tactic in ["admit.", "Admitted.", "Abort.", "Axiom cheat : False."]:
