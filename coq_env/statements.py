@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from coq_env.sentences import SentenceError, split_sentences, strip_comments
+from coq_env.sentences import SentenceError, Span, sentence_spans, split_sentences, strip_comments
 
 #: Keywords of a statement that names its theorem and opens a proof.
 THEOREM_KEYWORDS = ("Theorem", "Lemma", "Fact", "Remark", "Corollary", "Proposition", "Property", "Example")
@@ -136,6 +136,39 @@ def follow_blocks(blocks: list[Block], code: str) -> None:
         names = [block.name for block in blocks]
         if end.group(1) in names:
             del blocks[len(names) - 1 - names[::-1].index(end.group(1)):]
+
+
+def without_module_types(text: str) -> str:
+    """``text`` with each module it leaves open that it opened with a module type
+    (``Module M <: T.``, ``Module Import M : T.``) opened without it (``Module M.``).
+
+    ``End M`` checks the module type against everything the module defines, which a text
+    cut inside the module never has all of; and a module sealed with ``: T`` hides, after
+    ``End M``, every name that ``T`` does not declare. The type changes nothing inside the
+    module. Raises :class:`SentenceError` for a text that does not split into sentences.
+    """
+    blocks: list[Block] = []
+    openings: list[Span] = []  # the sentence that opened each of blocks
+    for span in sentence_spans(text):
+        follow_blocks(blocks, strip_comments(text[span.code : span.end]))
+        del openings[len(blocks) :]
+        openings.extend([span] * (len(blocks) - len(openings)))
+    pieces: list[str] = []
+    at = 0
+    for block, span in zip(blocks, openings):
+        unsealed = _module_without_type(strip_comments(text[span.code : span.end])) if block.kind == "Module" else None
+        if unsealed is not None:
+            pieces += [text[at : span.code], unsealed]
+            at = span.end
+    return "".join(pieces) + text[at:]
+
+
+def _module_without_type(code: str) -> str | None:
+    """The sentence ``Module M <: T.`` or ``Module M : T.`` as ``Module M.``; None for a module opened without a type."""
+    module = _MODULE.match(code)
+    if module is None or not module.group(3).lstrip().startswith(("<:", ":")):
+        return None
+    return code[: module.start(3)].strip() + "."
 
 
 def closing_sentences(blocks: list[Block]) -> str:

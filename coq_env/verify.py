@@ -2,7 +2,9 @@
 
 The file is the prelude, the problem's header, its *original* statement,
 ``Proof.``, the proof's sentences and ``Qed.``, then ``End`` for each section
-and module the header left open. Before compiling, every proof sentence must be
+and module the header left open (one that the header opened with a module type,
+``Module M <: T.``, is opened without it: ``End M`` would check the type against
+a module the header cuts short; see :func:`coq_env.statements.without_module_types`). Before compiling, every proof sentence must be
 a tactic (no vernacular such as ``Admitted``, ``Abort``, ``Axiom`` or a second
 ``Theorem``, no ``admit``/``give_up``). Then
 
@@ -35,7 +37,7 @@ from typing import Sequence
 from coq_env.assumptions import AXIOM_KIND, Assumptions, classify_assumptions, glob_definitions
 from coq_env.processes import owned_workdir, require_tool, with_parent_death_signal
 from coq_env.sentences import SentenceError, check_tactic_sentence, tactic_sentences
-from coq_env.statements import closing_sentences, open_blocks, parse_statement
+from coq_env.statements import closing_sentences, open_blocks, parse_statement, without_module_types
 from prover.env import Problem, ProverCrashError, Verdict
 
 #: The checked file's library name: outside it, the file's own names all start with it.
@@ -116,7 +118,7 @@ class CoqVerifier:
                 return Verdict(False, reason, source)
             if checked_type != reference:
                 return Verdict(False, "the statement's meaning changed under the prelude", source)
-            start = len(f"{prelude}\n{problem.header}\n".encode("utf-8"))
+            start = len(f"{prelude}\n{without_module_types(problem.header)}\n".encode("utf-8"))
             statement_bytes = range(start, start + len(problem.statement.encode("utf-8")))
             assumptions = self._assumptions(tmp, statement_bytes, statement.name)
         if isinstance(assumptions, str):
@@ -140,7 +142,8 @@ class CoqVerifier:
     def _file(self, problem: Problem, body: str, prelude: str, marker: str, end: str = "Qed.") -> str:
         probe = _type_probe(marker) if marker else ""
         closing = closing_sentences(open_blocks(problem.header))
-        return f"{prelude}\n{problem.header}\n{problem.statement}\nProof.\n{probe}{body}\n{end}\n{closing}"
+        header = without_module_types(problem.header)
+        return f"{prelude}\n{header}\n{problem.statement}\nProof.\n{probe}{body}\n{end}\n{closing}"
 
     def _assumptions(self, tmp: str, statement_bytes: range, name: str | None) -> Assumptions | str:
         """The assumptions of the theorem compiled in ``tmp``, asked from outside the file, or why they are unknown.

@@ -87,3 +87,29 @@ def test_a_files_problems_load_prove_and_verify_by_split(tmp_path, capsys, coq_e
         assert verdict.ok, (problem.name, verdict.reason)
     verdict = coq_env.verify(entries[1].problem, ["assert (1 + 0 = 1) by exact (admitted_one 1)", "reflexivity"])
     assert not verdict.ok and "M.admitted_one" in verdict.reason, verdict.reason
+
+
+SEALED = """Module Type T.
+  Parameter x : nat.
+  Parameter y : nat.
+End T.
+Module Import M <: T.
+  Definition x := 0.
+  Lemma x_is_zero : x = 0.
+  Proof. reflexivity. Qed.
+  Definition y := 1.
+End M.
+"""
+
+
+@requires_coq
+@pytest.mark.timeout(120)
+def test_a_lemma_in_a_module_with_a_module_type_verifies(tmp_path, coq_env):
+    """``End M`` checks the module type against the whole module; cut before ``y``, the old header could never verify."""
+    source = tmp_path / "Sealed.v"
+    source.write_text(SEALED)
+    out = tmp_path / "p.jsonl"
+    assert main(["data", "problems", str(source), "--out", str(out)]) == 0
+    [entry] = load_benchmark(str(out), "coq")
+    verdict = coq_env.verify(entry.problem, ["reflexivity"])
+    assert verdict.ok, verdict.reason

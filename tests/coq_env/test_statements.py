@@ -3,7 +3,7 @@
 import pytest
 
 from coq_env.sentences import SentenceError
-from coq_env.statements import Block, closing_sentences, open_blocks, parse_statement, theorem_name
+from coq_env.statements import Block, closing_sentences, open_blocks, parse_statement, theorem_name, without_module_types
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,25 @@ def test_functors_and_module_types_are_marked():
     assert open_blocks("Module M : T with Definition t := nat.") == [Block("Module", "M")]
     assert open_blocks("Module Export M <: T.") == [Block("Module", "M")]
     assert not Block("Section", "S").qualifies and Block("Module", "M").qualifies
+
+
+def test_modules_left_open_lose_their_module_type_and_nothing_else_changes():
+    text = (
+        "Module Type T. Parameter x : nat. End T.\n"
+        "Module Closed <: T. Definition x := 0. End Closed.\n"
+        "Module Import Outer (* the outer one *) : T with Definition x := 1.\n"
+        "  Module Inner <: T <: T.\n"
+        "    Module Plain.\n"
+        "      Module Alias : T := Closed.\n"
+        "      Definition y := 2.\n"
+    )
+    assert without_module_types(text) == (
+        "Module Type T. Parameter x : nat. End T.\n"
+        "Module Closed <: T. Definition x := 0. End Closed.\n"
+        "Module Import Outer.\n"
+        "  Module Inner.\n"
+        "    Module Plain.\n"
+        "      Module Alias : T := Closed.\n"
+        "      Definition y := 2.\n"
+    )
+    assert without_module_types("Module Type S.\n  Parameter z : nat.\n") == "Module Type S.\n  Parameter z : nat.\n"

@@ -40,3 +40,13 @@ def test_a_heldout_lemma_loads_with_its_file_prefix_and_is_proved_and_verified(c
     assert isinstance(coq_env.step(root.id, "sauto"), Proved)
     verdict = coq_env.verify(problem, ["sauto"])
     assert verdict.ok, verdict.reason
+
+
+def test_a_lemma_inside_a_module_with_a_module_type_verifies(coq_env) -> None:
+    """``Module PositiveSet <: S`` is checked against ``S`` at its ``End``, which a header cut inside it never meets."""
+    [entry] = load_benchmark("coq-stdlib-heldout", "coq", None, ["MSetPositive.PositiveSet.compare_bool_inv"])
+    proof = ["intros b b'", "destruct b, b'; reflexivity"]
+    after_intros = coq_env.step(coq_env.open(entry.problem).id, proof[0])
+    assert isinstance(coq_env.step(after_intros.state.id, proof[1]), Proved)
+    verdict = coq_env.verify(entry.problem, proof)
+    assert verdict.ok, verdict.reason
