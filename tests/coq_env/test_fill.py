@@ -192,3 +192,19 @@ def test_a_file_that_does_not_compile_is_refused_with_its_line_and_one_without_h
     assert main(["fill", str(whole)]) == 0
     assert "has no holes" in capsys.readouterr().err
     assert not (tmp_path / "Whole_filled.v").exists() and not (tmp_path / "Broken_filled.v").exists()
+
+
+@requires_coq
+@pytest.mark.timeout(120)
+def test_a_hole_inside_a_module_with_a_module_type_is_filled(tmp_path, capsys):
+    """The module type names ``y``, defined after the hole: checked alone, the hole's module could not end."""
+    sealed = ("Module Type T.\n  Parameter x y : nat.\nEnd T.\n"
+              "Module M <: T.\n  Definition x := 0.\n  Lemma x_is_zero : x = 0. Admitted.\n  Definition y := 1.\nEnd M.\n")
+    source, tactics, out = tmp_path / "Sealed.v", tmp_path / "tactics.txt", tmp_path / "Filled.v"
+    source.write_text(sealed)
+    tactics.write_text("reflexivity\n")
+    assert main(["fill", str(source), "--out", str(out), "--generator", "replay", "--tactics", str(tactics),
+                 "--budget", "2", "--json"]) == 0
+    [hole] = json.loads(capsys.readouterr().out)["holes"]
+    assert hole["status"] == "filled", hole
+    assert out.read_text() == sealed.replace("x = 0. Admitted.", "x = 0. Proof. reflexivity. Qed.")
