@@ -50,10 +50,15 @@ class _Fatal:
 
 
 class WorkerPool(Generic[Item, Outcome]):
-    """``workers`` threads, each with its own ``backend`` environment made with ``env_options``."""
+    """``workers`` threads, each with its own ``backend`` environment made with ``env_options``.
 
-    def __init__(self, backend: str, env_options: dict[str, Any], workers: int) -> None:
+    ``on_stop`` cuts short what else the threads may wait on (the shared generator's sampling).
+    """
+
+    def __init__(self, backend: str, env_options: dict[str, Any], workers: int,
+                 on_stop: Callable[[], None] | None = None) -> None:
         self.backend = backend
+        self.on_stop = on_stop  #: called by :meth:`stop` after the environments are interrupted (cancel generation)
         self.env_options = env_options
         self.workers = workers
         self.stopping = threading.Event()  #: set before any environment is interrupted
@@ -90,6 +95,8 @@ class WorkerPool(Generic[Item, Outcome]):
         with self._lock:
             for env in self._envs:
                 env.interrupt()
+        if self.on_stop is not None:
+            self.on_stop()
 
     def run(self, items: list[Item], work: Callable[[Item], Outcome | None],
             on_outcome: Callable[[Outcome], None]) -> None:

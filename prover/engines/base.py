@@ -64,6 +64,10 @@ def cut_at_stop(text: str, stop: Iterable[str]) -> str:
     return text[:cut]
 
 
+class GenerationCancelled(RuntimeError):
+    """The sampling call was cut short by :meth:`Engine.cancel` (a stopped run)."""
+
+
 class Engine(abc.ABC):
     """Samples completions for a batch of requests in one go."""
 
@@ -76,3 +80,8 @@ class Engine(abc.ABC):
 
     def close(self) -> None:
         """Release the model (nothing by default)."""
+
+    def cancel(self) -> None:
+        """Cut short the :meth:`sample` calls made before this one: each raises
+        :class:`GenerationCancelled` as soon as it can; later calls run as usual. An engine that
+        cannot stop a call midway lets it finish (the default)."""

@@ -20,7 +20,7 @@ from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from prover.engines.base import Engine, Request, Sample, SamplingParams
+from prover.engines.base import Engine, GenerationCancelled, Request, Sample, SamplingParams
 from prover.engines.options import option
 
 
@@ -64,6 +64,7 @@ class BatchScheduler:
         self.stats = SchedulerStats()
         self._queue: queue.Queue = queue.Queue()
         self._closed = False
+        self._cancelled = False
         self._worker = threading.Thread(target=self._run, name="generation-scheduler", daemon=True)
         self._worker.start()
 
@@ -84,17 +85,34 @@ class BatchScheduler:
         return await asyncio.wrap_future(self.submit(prompt, n, params))
 
     def close(self, close_engine: bool = True) -> None:
-        """Finish queued work, stop the worker thread and (unless told not to) close the engine."""
+        """Finish queued work (none after :meth:`cancel`), stop the worker thread and (unless told not to) close the engine."""
         if not self._closed:
             self._closed = True
             self._queue.put(_CLOSE)
             self._worker.join()
-            while not self._queue.empty():  # submitted while closing: never served
-                item = self._queue.get_nowait()
-                if isinstance(item, _Pending) and item.future.set_running_or_notify_cancel():
-                    item.future.set_exception(RuntimeError("scheduler is closed"))
+            self._fail_queued(RuntimeError("scheduler is closed"))  # submitted while closing: never served
             if close_engine:
                 self.engine.close()
+
+    def cancel(self) -> None:
+        """Stop serving (a stopped run): every request waiting fails with :class:`GenerationCancelled` now, the
+        batch in flight as soon as the engine can cut it short, and every later one at once."""
+        self._cancelled = True
+        self.engine.cancel()
+        self._fail_queued(GenerationCancelled("the scheduler was cancelled"))
+
+    def _fail_queued(self, error: Exception) -> None:
+        """Fail the requests still in the queue with ``error``."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is _CLOSE:
+                self._queue.put(_CLOSE)  # the worker's, not ours: give it back
+                return
+            if item.future.set_running_or_notify_cancel():
+                item.future.set_exception(error)
 
     def _run(self) -> None:
         waiting: deque[_Pending] = deque()
@@ -116,8 +134,18 @@ class BatchScheduler:
                     closing = True
                 else:
                     waiting.append(item)
+            if self._cancelled:
+                self._fail(waiting, GenerationCancelled("the scheduler was cancelled"))
+                continue
             batch = self._take_batch(waiting, params)
             self._serve(batch, params)
+
+    @staticmethod
+    def _fail(waiting: deque[_Pending], error: Exception) -> None:
+        while waiting:
+            pending = waiting.popleft()
+            if pending.future.set_running_or_notify_cancel():
+                pending.future.set_exception(error)
 
     def _take_batch(self, waiting: deque[_Pending], params: SamplingParams) -> list[_Pending]:
         """Remove from ``waiting`` the first requests with ``params`` that fit one batch (at least one)."""

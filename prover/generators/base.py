@@ -34,3 +34,7 @@ class TacticGenerator(abc.ABC):
 
     def close(self) -> None:
         """Release model or server resources (nothing by default)."""
+
+    def cancel(self) -> None:
+        """Cut short the calls in progress and fail later ones (a stopped run); nothing by default,
+        for generators that answer at once."""

@@ -85,6 +85,11 @@ class MixtureGenerator(TacticGenerator):
         lists = await asyncio.gather(*(g.agenerate(goal, k) for g, _ in self.members))
         return mix(list(lists), [w for _, w in self.members], k)
 
+    def cancel(self) -> None:
+        """Cancel every member's calls in progress."""
+        for generator, _ in self.members:
+            generator.cancel()
+
     def close(self) -> None:
         """Close every member, even when one fails to close (the first failure is raised after)."""
         failure: BaseException | None = None

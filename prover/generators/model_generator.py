@@ -53,3 +53,10 @@ class ModelGenerator(TacticGenerator):
     def close(self) -> None:
         """Stop the sampler (scheduler thread, model, HTTP client)."""
         self.sampler.close()
+
+    def cancel(self) -> None:
+        """Cut the sampling in progress short (a stopped run) where the sampler can: the batch scheduler
+        of a local engine can; the OpenAI client's requests end by themselves within their timeout."""
+        cancel = getattr(self.sampler, "cancel", None)
+        if cancel is not None:
+            cancel()

@@ -207,11 +207,11 @@ def test_a_batch_that_runs_out_of_memory_is_decoded_in_halves(tiny_model_dir, mo
     generate = engine._generate
     sizes = []
 
-    def device_fits_three_sequences(batch, params):
+    def device_fits_three_sequences(batch, params, epoch):
         sizes.append(sum(r.n for r in batch))
         if sizes[-1] > 3:
             raise torch.OutOfMemoryError("CUDA out of memory (simulated: at most 3 sequences fit)")
-        return generate(batch, params)
+        return generate(batch, params, epoch)
 
     monkeypatch.setattr(engine, "_generate", device_fits_three_sequences)
     halved = engine.sample(requests, GREEDY)
@@ -219,7 +219,7 @@ def test_a_batch_that_runs_out_of_memory_is_decoded_in_halves(tiny_model_dir, mo
     assert sizes == [6, 2, 4, 1, 3]  # (2) + (1, 3): then the 4 splits into the 1 and the 3
     assert engine.oom_splits == 2
 
-    def nothing_fits(batch, params):
+    def nothing_fits(batch, params, epoch):
         raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
 
     monkeypatch.setattr(engine, "_generate", nothing_fits)
@@ -278,3 +278,21 @@ def test_cuda_graph_settings_are_checked(tiny_engine) -> None:
     with pytest.raises(ValueError, match="needs a CUDA device"):
         HFEngine(model, tokenizer, HFEngineConfig(device="cpu", cuda_graphs=True))
     assert not HFEngine(model, tokenizer, HFEngineConfig(device="cpu")).cuda_graphs
+
+
+def test_cancel_cuts_the_call_in_flight_short_at_its_next_step_and_later_calls_run(tiny_engine, monkeypatch) -> None:
+    """A stopped run must not wait for a whole sampling call (a minute on a loaded CPU)."""
+    from prover.engines.base import GenerationCancelled
+    from prover.engines.hf import engine as engine_module
+
+    def never_done_and_cancelled_at_step_3(watch, tokens, produced: int) -> bool:
+        if produced == 3:
+            tiny_engine.cancel()  # as a stopping run's main thread would, while the call decodes
+        return False
+
+    with monkeypatch.context() as patch:
+        patch.setattr(engine_module.StopWatch, "done", never_done_and_cancelled_at_step_3)
+        with pytest.raises(GenerationCancelled, match="after 3 of 40 new tokens"):
+            tiny_engine.sample([Request(COQ.render(GOALS[0]), 4)], SamplingParams(max_new_tokens=40))
+    [samples] = tiny_engine.sample([Request(COQ.render(GOALS[0]), 2)], SamplingParams(max_new_tokens=8))
+    assert len(samples) == 2

@@ -113,3 +113,32 @@ def test_a_cancelled_request_is_skipped_and_the_worker_lives_on(tiny_engine) -> 
     assert [count for count, _ in recording.calls] == [1]
     assert len(scheduler.sample(COQ.render(GOALS[2]), 1)) == 1
     scheduler.close(close_engine=False)
+
+
+def test_cancel_fails_the_waiting_requests_at_once_and_cuts_the_batch_in_flight_short(tiny_engine, monkeypatch) -> None:
+    """What a stopped run does: no request waits for another batch, the one decoding stops at its next step."""
+    from prover.engines.base import GenerationCancelled
+    from prover.engines.hf import engine as engine_module
+
+    decoding, release = threading.Event(), threading.Event()
+
+    def held_at_step_2(watch, tokens, produced: int) -> bool:
+        if produced == 2:
+            decoding.set()
+            assert release.wait(60)
+        return False
+
+    monkeypatch.setattr(engine_module.StopWatch, "done", held_at_step_2)
+    scheduler = BatchScheduler(tiny_engine, SamplingParams(max_new_tokens=30), SchedulerConfig(max_batch_size=2, max_wait_ms=1))
+    in_flight = scheduler.submit(COQ.render(GOALS[0]), 2)
+    assert decoding.wait(60)
+    waiting = scheduler.submit(COQ.render(GOALS[1]), 2)  # the batch is full: this one waits for the next
+    scheduler.cancel()
+    with pytest.raises(GenerationCancelled):
+        waiting.result(timeout=5)
+    release.set()
+    with pytest.raises(GenerationCancelled, match="after 2 of 30"):
+        in_flight.result(timeout=30)
+    with pytest.raises(GenerationCancelled):
+        scheduler.submit(COQ.render(GOALS[2]), 1).result(timeout=5)  # later ones fail at once
+    scheduler.close(close_engine=False)

@@ -146,3 +146,20 @@ def test_a_model_member_is_batched_across_threads_and_closed():
     assert max(engine.batches) > 1  # concurrent searches' requests shared an engine call
     with pytest.raises(RuntimeError):
         model.generate(GOAL, 1)  # the scheduler was closed with the mixture
+
+
+def test_cancelling_a_mixture_cancels_its_model_member_and_the_others_answer_on():
+    """A stopped run cancels the shared generator: the model's requests fail at once, nothing waits for a batch."""
+    from prover.engines.base import GenerationCancelled
+
+    engine = CountingEngine()
+    template = PromptTemplate("coq", "Prove.", (), ("\n---",), sentence_end=".")
+    model = ModelGenerator(BatchScheduler(engine, SamplingParams(), SchedulerConfig(max_wait_ms=1)), template)
+    goals = build_generator(GeneratorConfig(name="goals"), "coq")
+    mixture = MixtureGenerator([(model, 1.0), (goals, 1.0)])
+    assert len(mixture.generate(GOAL, 4)) == 4
+    mixture.cancel()
+    with pytest.raises(GenerationCancelled):
+        mixture.generate(GOAL, 4)
+    assert goals.generate(GOAL, 4) and engine.batches == [1]
+    mixture.close()

@@ -37,7 +37,7 @@ from typing import Any
 import torch
 from transformers import DynamicCache, StaticCache
 
-from prover.engines.base import Engine, Request, Sample, SamplingParams
+from prover.engines.base import Engine, GenerationCancelled, Request, Sample, SamplingParams
 from prover.engines.hf.config import DECODES, HFEngineConfig
 from prover.engines.hf.decode import (
     DecodeBuffers,
@@ -99,6 +99,8 @@ class HFEngine(Engine):
             self._generator.seed()
         #: How many times a batch was halved because the device ran out of memory.
         self.oom_splits = 0
+        #: How many times :meth:`cancel` was called: a call made before the latest one stops at its next step.
+        self._cancels = 0
         #: KV of the prefix (few-shot examples) that prompts share, kept across calls.
         self.prefix_cache = PrefixCache(config.prefix_cache_config)
         # Neither the thread nor its initializer may refer to the engine: the thread ends when the engine goes.
@@ -138,7 +140,11 @@ class HFEngine(Engine):
             return []
         if params.max_new_tokens < 1 or any(r.n < 1 for r in requests):
             raise ValueError(f"need max_new_tokens >= 1 and n >= 1, got {params.max_new_tokens} and {[r.n for r in requests]}")
-        return self.device_thread.call(self._sample_on_device, requests, params)
+        return self.device_thread.call(self._sample_on_device, requests, params, self._cancels)
+
+    def cancel(self) -> None:
+        """Cut short the calls made so far: each stops before its next decode step (see :meth:`Engine.cancel`)."""
+        self._cancels += 1
 
     def close(self) -> None:
         """Drop the cached KV tensors and CUDA graphs (the model stays usable)."""
@@ -146,14 +152,14 @@ class HFEngine(Engine):
 
     # -- on the device thread -----------------------------------------------------------
 
-    def _sample_on_device(self, requests: list[Request], params: SamplingParams) -> list[list[Sample]]:
+    def _sample_on_device(self, requests: list[Request], params: SamplingParams, epoch: int) -> list[list[Sample]]:
         with torch.inference_mode():
-            return self._sample_fitting(requests, params)
+            return self._sample_fitting(requests, params, epoch)
 
-    def _sample_fitting(self, requests: list[Request], params: SamplingParams) -> list[list[Sample]]:
+    def _sample_fitting(self, requests: list[Request], params: SamplingParams, epoch: int) -> list[list[Sample]]:
         """Decode ``requests`` as one batch; when the device runs out of memory, as two halves."""
         try:
-            tokens, logps, owners = self._generate(requests, params)
+            tokens, logps, owners = self._generate(requests, params, epoch)
         except torch.OutOfMemoryError:
             if not self.config.split_on_oom or sum(r.n for r in requests) <= 1:
                 raise
@@ -162,15 +168,23 @@ class HFEngine(Engine):
             self._free_memory()
             if len(requests) > 1:
                 half = len(requests) // 2
-                return self._sample_fitting(requests[:half], params) + self._sample_fitting(requests[half:], params)
+                return self._sample_fitting(requests[:half], params, epoch) + self._sample_fitting(requests[half:], params, epoch)
             (request,) = requests
             first = request.n // 2
             halves = [Request(request.prompt, first), Request(request.prompt, request.n - first)]
-            return [[s for half in halves for s in self._sample_fitting([half], params)[0]]]
+            return [[s for half in halves for s in self._sample_fitting([half], params, epoch)[0]]]
         return collect_samples(self.tokenizer, self.eos_id, requests, tokens, logps, owners, params)
 
-    def _generate(self, requests: list[Request], params: SamplingParams) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
-        """Token ids and log-probs, (samples, steps) on the host, and each sample's request index."""
+    def _generate(
+        self, requests: list[Request], params: SamplingParams, epoch: int
+    ) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
+        """Token ids and log-probs, (samples, steps) on the host, and each sample's request index.
+
+        Raises :class:`GenerationCancelled` at a decode step when :meth:`cancel` was called after
+        the call was made (``epoch``: the count of cancels then).
+        """
+        if self._cancels != epoch:
+            raise GenerationCancelled("cancelled before it started")
         limit = self.config.max_prompt_tokens or max(8, self.max_positions - params.max_new_tokens)
         prompts = [self.tokenizer(r.prompt, add_special_tokens=True)["input_ids"][-limit:] for r in requests]
         decode = self._decode_for(max(len(p) for p in prompts), params)
@@ -206,6 +220,8 @@ class HFEngine(Engine):
         watch = StopWatch(stopped, keep, self.stop_check_every, lag=self.device.type == "cuda")
         produced = 1
         while produced < params.max_new_tokens and not watch.done(plan.buffers.tokens, produced):
+            if self._cancels != epoch:
+                raise GenerationCancelled(f"cancelled after {produced} of {params.max_new_tokens} new tokens")
             plan.step()
             produced += 1
         kept = lambda t: t.index_select(0, keep)[:, :produced].cpu()  # noqa: E731
