@@ -165,8 +165,14 @@ def _run(config: RunConfig, configuration: dict[str, Any], entries: list[Benchma
          todo: list[BenchmarkEntry], store: ResultStore, generator: TacticGenerator, sketcher: SketchSource | None,
          console: Console) -> None:
     """Run ``todo`` on the worker threads, with a progress bar over all of ``entries``."""
+
+    def cancel_models() -> None:
+        generator.cancel()
+        if sketcher is not None:
+            sketcher.cancel()
+
     pool: WorkerPool[BenchmarkEntry, ResultRecord] = WorkerPool(config.backend, config.env_options, config.workers,
-                                                                on_stop=generator.cancel)
+                                                                on_stop=cancel_models)
 
     def work(entry: BenchmarkEntry) -> ResultRecord | None:
         record = solve(entry, config, configuration, pool.env, pool.discard, generator, sketcher)

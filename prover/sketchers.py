@@ -18,7 +18,7 @@ from typing import Any
 
 from prover.dsp import load_sketches
 from prover.env import Problem
-from prover.generators.model_generator import Sampler
+from prover.generators.model_generator import Sampler, cancel_sampling
 from prover.generators.models import ModelConfig, build_sampler
 from prover.generators.prompting import PROMPT_DIR
 
@@ -34,6 +34,9 @@ class SketchSource(abc.ABC):
 
     def close(self) -> None:
         """Release what the source holds (a model, a client)."""
+
+    def cancel(self) -> None:
+        """Cut short the sketching in progress (a stopped run); nothing by default."""
 
 
 class FileSketches(SketchSource):
@@ -108,3 +111,7 @@ class ModelSketches(SketchSource):
     def close(self) -> None:
         """Stop the sampler (its scheduler thread and model, or its HTTP client)."""
         self.sampler.close()
+
+    def cancel(self) -> None:
+        """Cut the sampling in progress short (see :func:`~prover.generators.model_generator.cancel_sampling`)."""
+        cancel_sampling(self.sampler)

@@ -55,8 +55,13 @@ class ModelGenerator(TacticGenerator):
         self.sampler.close()
 
     def cancel(self) -> None:
-        """Cut the sampling in progress short (a stopped run) where the sampler can: the batch scheduler
-        of a local engine can; the OpenAI client's requests end by themselves within their timeout."""
-        cancel = getattr(self.sampler, "cancel", None)
-        if cancel is not None:
-            cancel()
+        """Cut the sampling in progress short (a stopped run): :func:`cancel_sampling`."""
+        cancel_sampling(self.sampler)
+
+
+def cancel_sampling(sampler: Sampler) -> None:
+    """Cut ``sampler``'s calls in progress short where it can: the batch scheduler of a local engine
+    can; the OpenAI client's requests end by themselves within their timeout."""
+    cancel = getattr(sampler, "cancel", None)
+    if cancel is not None:
+        cancel()

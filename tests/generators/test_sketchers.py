@@ -62,6 +62,19 @@ def test_no_informal_proof_means_no_sketch_to_follow(tiny_model_dir) -> None:
         source.close()
 
 
+def test_a_cancelled_model_source_fails_at_once_instead_of_sketching(tiny_model_dir) -> None:
+    """A stopped DSP run cancels its sketcher: no worker waits for a model call."""
+    from prover.engines.base import GenerationCancelled
+
+    source = ModelSketches(ModelConfig(str(tiny_model_dir)), "coq", "human", max_new_tokens=8)
+    try:
+        source.cancel()
+        with pytest.raises(GenerationCancelled):
+            source.sketches(PROBLEM, 2)
+    finally:
+        source.close()
+
+
 def test_file_sketches_come_in_file_order_by_name(tmp_path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text("".join(json.dumps({"name": n, "sketch": s}) + "\n" for n, s in [("halves", "a"), ("x", "b"), ("halves", "c")]))
