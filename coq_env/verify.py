@@ -89,7 +89,7 @@ class CoqVerifier:
 
     def proof_file(self, problem: Problem, proof: list[str], prelude: str | None = None) -> str:
         """The proof as a file: prelude, header, statement, ``Proof.``, proof, ``Qed.``, closing ``End``\\ s."""
-        return self._file(problem, "\n".join(proof), self.prelude if prelude is None else prelude, "")
+        return self._file(problem, "\n".join(proof), self.prelude if prelude is None else prelude, "")[0]
 
     def verify(self, problem: Problem, proof: list[str], prelude: str | None = None) -> Verdict:
         """Whether ``proof`` proves ``problem`` as stated, judged by a fresh ``coqc``."""
@@ -106,7 +106,7 @@ class CoqVerifier:
                 return Verdict(False, reason)
         marker = secrets.token_hex(8)
         prelude = self.prelude if prelude is None else prelude
-        source = self._file(problem, "\n".join(sentences), prelude, marker)
+        source, start = self._file(problem, "\n".join(sentences), prelude, marker)
         with owned_workdir("llemma-coq-") as tmp:
             ok, output = self._compile(tmp, CHECKED_LIBRARY, source)
             if not ok:
@@ -118,7 +118,6 @@ class CoqVerifier:
                 return Verdict(False, reason, source)
             if checked_type != reference:
                 return Verdict(False, "the statement's meaning changed under the prelude", source)
-            start = len(f"{prelude}\n{without_module_types(problem.header)}\n".encode("utf-8"))
             statement_bytes = range(start, start + len(problem.statement.encode("utf-8")))
             assumptions = self._assumptions(tmp, statement_bytes, statement.name)
         if isinstance(assumptions, str):
@@ -139,11 +138,12 @@ class CoqVerifier:
             found = [self._assumptions(tmp, statement_bytes, name) for statement_bytes, name in theorems]
         return CompiledFile(True, output, tuple(found))
 
-    def _file(self, problem: Problem, body: str, prelude: str, marker: str, end: str = "Qed.") -> str:
+    def _file(self, problem: Problem, body: str, prelude: str, marker: str, end: str = "Qed.") -> tuple[str, int]:
+        """The checked file, and the byte where the statement starts in it."""
         probe = _type_probe(marker) if marker else ""
         closing = closing_sentences(open_blocks(problem.header))
-        header = without_module_types(problem.header)
-        return f"{prelude}\n{header}\n{problem.statement}\nProof.\n{probe}{body}\n{end}\n{closing}"
+        before = f"{prelude}\n{without_module_types(problem.header)}\n"
+        return f"{before}{problem.statement}\nProof.\n{probe}{body}\n{end}\n{closing}", len(before.encode("utf-8"))
 
     def _assumptions(self, tmp: str, statement_bytes: range, name: str | None) -> Assumptions | str:
         """The assumptions of the theorem compiled in ``tmp``, asked from outside the file, or why they are unknown.
@@ -164,7 +164,7 @@ class CoqVerifier:
 
     def _compile_reference_type(self, header: str, statement: str) -> str | None:
         marker = secrets.token_hex(8)
-        source = self._file(Problem("", "", header, statement), "", "", marker, end="Admitted.")
+        source, _ = self._file(Problem("", "", header, statement), "", "", marker, end="Admitted.")
         with owned_workdir("llemma-coq-") as tmp:
             ok, output = self._compile(tmp, CHECKED_LIBRARY, source)
         return _probe_output(output, marker) if ok else None

@@ -202,3 +202,14 @@ class StopWatch:
             return False
         previous[1].synchronize()
         return self._stopped(previous[0])
+
+
+@dataclass(frozen=True)
+class DecodePlan:
+    """How one batch decodes: the prompt behind each row, the rows kept, their requests, buffers and step."""
+
+    prompt_of_row: torch.Tensor
+    kept_rows: list[int]
+    owners: list[int]
+    buffers: DecodeBuffers
+    step: Callable[[], None]

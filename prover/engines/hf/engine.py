@@ -30,7 +30,6 @@ import logging
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -38,9 +37,10 @@ import torch
 from transformers import DynamicCache, StaticCache
 
 from prover.engines.base import Engine, GenerationCancelled, Request, Sample, SamplingParams
-from prover.engines.hf.config import DECODES, HFEngineConfig
+from prover.engines.hf.config import HFEngineConfig
 from prover.engines.hf.decode import (
     DecodeBuffers,
+    DecodePlan,
     DecodeSlot,
     StopWatch,
     advance_shared,
@@ -54,7 +54,7 @@ from prover.engines.hf.loading import load_model, pad_id
 from prover.engines.hf.outputs import all_stopped, collect_samples
 from prover.engines.hf.prefix_cache import CommonPrefix, PrefixCache
 from prover.engines.hf.sampling import sample_next
-from prover.engines.hf.shared_prefix import SharedPrefixCache, enable_shared_prefix_attention, unsupported_reason
+from prover.engines.hf.shared_prefix import SharedPrefixCache, choose_decode, enable_shared_prefix_attention
 
 _log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class HFEngine(Engine):
         self.config = config
         self.device = next(model.parameters()).device
         on_cuda = self.device.type == "cuda"
-        self.decode = _choose_decode(config, model)
+        self.decode = choose_decode(config, model)
         if self.decode == "shared":
             enable_shared_prefix_attention(model)
         self.compiled = on_cuda if config.compile is None else config.compile
@@ -243,7 +243,7 @@ class HFEngine(Engine):
     def _plan(
         self, decode: str, requests: list[Request], prefill: DynamicCache, mask: torch.Tensor, length: int,
         params: SamplingParams, common: CommonPrefix | None = None,
-    ) -> _DecodePlan:  # fmt: skip
+    ) -> DecodePlan:  # fmt: skip
         """Lay the samples out in rows of a decode batch over a cache of this kind, loaded with the prompts."""
         owners = [i for i, r in enumerate(requests) for _ in range(r.n)]
         bucket = self.config.cache_bucket
@@ -258,7 +258,7 @@ class HFEngine(Engine):
             slot = self._shared_slot((prompts, k, round_up(length, bucket), width, shared), prefill)
             step = self._stepper(slot, "shared", params)  # may capture a graph: before the batch is loaded
             slot.cache.load_prefix(prefill, mask, common)
-            return _DecodePlan(prompt_of_row, kept, owners, slot.buffers, step)
+            return DecodePlan(prompt_of_row, kept, owners, slot.buffers, step)
 
         batch = len(owners)
         padded = batch if decode == "dynamic" else _next_power_of_two(batch)
@@ -267,13 +267,13 @@ class HFEngine(Engine):
             slot = self._static_slot(padded, round_up(length + width, bucket), width, prefill)
             step = self._stepper(slot, "static", params)
             self._load_static(slot, prefill, prompt_of_row, mask, length)
-            return _DecodePlan(prompt_of_row, list(range(batch)), owners, slot.buffers, step)
+            return DecodePlan(prompt_of_row, list(range(batch)), owners, slot.buffers, step)
         prefill.batch_select_indices(prompt_of_row)
         buffers = DecodeBuffers.allocate(padded, width, self.device)
         full_mask = torch.zeros((padded, length + width), dtype=torch.long, device=self.device)
         full_mask[:, :length] = mask.index_select(0, prompt_of_row)
         step = dynamic_stepper(self.model, buffers, prefill, full_mask, length, params.temperature, params.top_p, self._generator)
-        return _DecodePlan(prompt_of_row, list(range(batch)), owners, buffers, step)
+        return DecodePlan(prompt_of_row, list(range(batch)), owners, buffers, step)
 
     def _advance_shared(self, buffers: DecodeBuffers, cache: Any, temperature: float, top_p: float, generator: Any) -> None:
         advance_shared(self.model, buffers, cache, temperature, top_p, generator)
@@ -379,29 +379,5 @@ class HFEngine(Engine):
             torch.cuda.empty_cache()
 
 
-def _choose_decode(config: HFEngineConfig, model: Any) -> str:
-    """The configured decode, or ``dynamic`` for a model the shared decode cannot compute."""
-    decode = config.decode or "shared"
-    if decode not in DECODES:
-        raise ValueError(f"decode must be one of {', '.join(DECODES)}, got {decode!r}")
-    if decode == "shared" and (reason := unsupported_reason(model.config)) is not None:
-        if config.decode == "shared":
-            raise ValueError(f"decode='shared' does not support this model ({reason}); use 'dynamic'")
-        _log.info("this model has %s: decoding with transformers' own (dynamic) cache", reason)
-        return "dynamic"
-    return decode
-
-
 def _next_power_of_two(n: int) -> int:
     return 1 << max(0, (n - 1).bit_length())
-
-
-@dataclass(frozen=True)
-class _DecodePlan:
-    """How one batch decodes: the prompt behind each row, the rows kept, their requests, buffers and step."""
-
-    prompt_of_row: torch.Tensor
-    kept_rows: list[int]
-    owners: list[int]
-    buffers: DecodeBuffers
-    step: Callable[[], None]

@@ -19,16 +19,20 @@ buckets), so the decode step compiles into one CUDA graph and is replayed.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import torch
 
+from prover.engines.hf.config import DECODES, HFEngineConfig
 from prover.engines.hf.kv_arena import KVArena
 from prover.engines.hf.prefix_cache import CommonPrefix
 from transformers import AttentionInterface
 from transformers.cache_utils import Cache, StaticLayer
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+_log = logging.getLogger(__name__)
 
 #: The attention implementation name models are switched to; plain SDPA unless a step passes ``shared_prefix``.
 ATTENTION_NAME = "llemma_shared_prefix"
@@ -229,3 +233,16 @@ def enable_shared_prefix_attention(model: Any) -> None:
     AttentionInterface.register(ATTENTION_NAME, shared_prefix_attention)
     AttentionMaskInterface.register(ATTENTION_NAME, sdpa_mask)
     model.set_attn_implementation(ATTENTION_NAME)
+
+
+def choose_decode(config: HFEngineConfig, model: Any) -> str:
+    """The configured decode, or ``dynamic`` for a model the shared decode cannot compute."""
+    decode = config.decode or "shared"
+    if decode not in DECODES:
+        raise ValueError(f"decode must be one of {', '.join(DECODES)}, got {decode!r}")
+    if decode == "shared" and (reason := unsupported_reason(model.config)) is not None:
+        if config.decode == "shared":
+            raise ValueError(f"decode='shared' does not support this model ({reason}); use 'dynamic'")
+        _log.info("this model has %s: decoding with transformers' own (dynamic) cache", reason)
+        return "dynamic"
+    return decode
